@@ -1,0 +1,130 @@
+/**
+ * The error catalogue. Every error the scheduler raises on purpose is a
+ * `SchedulerError` with a stable `code`; callers branch on the code or the
+ * class, never on the message text. Messages say what was wrong and, where
+ * there is one, the fix. `docs/errors.md` lists every code.
+ */
+
+export const errorCodes = {
+  bad_duration: { httpStatus: 400, summary: 'a value could not be read as a duration' },
+  bad_time: { httpStatus: 400, summary: 'a value could not be read as a time' },
+  bad_date: { httpStatus: 400, summary: 'a value could not be read as a date' },
+  bad_daytime: { httpStatus: 400, summary: 'a value could not be read as a time of day' },
+  unknown_time_zone: { httpStatus: 400, summary: 'a time zone name is not in the IANA database' },
+  unknown_calendar: { httpStatus: 400, summary: 'a calendar name is neither built in nor a file' },
+  calendar_range: { httpStatus: 400, summary: 'a date is outside the range of a file calendar' },
+  bad_calendar_file: { httpStatus: 400, summary: 'a calendar file could not be parsed' },
+  bad_cron: { httpStatus: 400, summary: 'a cron expression could not be parsed' },
+  template_syntax: { httpStatus: 400, summary: 'a template could not be parsed' },
+  template_name: { httpStatus: 400, summary: 'a template used a name that is not defined' },
+  template_eval: { httpStatus: 400, summary: 'a template failed while it was rendered' },
+  bad_job: { httpStatus: 400, summary: 'a job definition is invalid' },
+  jobs_dir: { httpStatus: 400, summary: 'the jobs directory could not be loaded' },
+  bad_config: { httpStatus: 400, summary: 'the config file or an override is invalid' },
+  bad_argument: { httpStatus: 400, summary: 'a command-line argument is invalid' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class SchedulerError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  get httpStatus(): number {
+    return errorCodes[this.code].httpStatus;
+  }
+}
+
+export class DurationError extends SchedulerError {
+  constructor(
+    readonly value: unknown,
+    detail?: string,
+  ) {
+    super(
+      'bad_duration',
+      `can't parse as duration: ${String(value)}${detail ? `: ${detail}` : ''}`,
+    );
+  }
+}
+
+export class TimeFormatError extends SchedulerError {
+  constructor(
+    code: 'bad_time' | 'bad_date' | 'bad_daytime',
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(code, `not a ${expected}: ${JSON.stringify(value)}`);
+  }
+}
+
+export class UnknownTimeZoneError extends SchedulerError {
+  constructor(readonly zone: string) {
+    super(
+      'unknown_time_zone',
+      `unknown time zone: ${zone} (use an IANA name such as America/New_York, or UTC)`,
+    );
+  }
+}
+
+export class UnknownCalendarError extends SchedulerError {
+  constructor(
+    readonly calendar: string,
+    searched?: string,
+  ) {
+    super(
+      'unknown_calendar',
+      `no such calendar: ${calendar}` +
+        ` (built in: all, none, weekday expressions such as Mon-Fri;` +
+        (searched
+          ? ` no file ${calendar}.cal in ${searched})`
+          : ' no calendar directory is configured)'),
+    );
+  }
+}
+
+export class CalendarRangeError extends SchedulerError {
+  constructor(
+    readonly calendar: string,
+    readonly date: string,
+    readonly rangeStart: string,
+    readonly rangeStop: string,
+  ) {
+    super(
+      'calendar_range',
+      `date ${date} is outside calendar ${calendar}, which covers ${rangeStart} up to ${rangeStop}` +
+        ' (exclusive); extend the calendar file',
+    );
+  }
+}
+
+export class CalendarFileError extends SchedulerError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
+    super('bad_calendar_file', `${file}:${line}: ${detail}`);
+  }
+}
+
+export class ConfigError extends SchedulerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bad_config', message, options);
+  }
+}
+
+export class ArgumentError extends SchedulerError {
+  constructor(message: string) {
+    super('bad_argument', message);
+  }
+}
+
+/** The message of anything thrown, for logs and run output. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

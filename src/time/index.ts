@@ -1,0 +1,6 @@
+export * from './date.js';
+export * from './daytime.js';
+export * from './time.js';
+export * from './zone.js';
+export * from './calendar.js';
+export * from './duration.js';
