@@ -22,6 +22,8 @@ export const errorCodes = {
   jobs_dir: { httpStatus: 400, summary: 'the jobs directory could not be loaded' },
   bad_config: { httpStatus: 400, summary: 'the config file or an override is invalid' },
   bad_argument: { httpStatus: 400, summary: 'a command-line argument is invalid' },
+  bad_value: { httpStatus: 400, summary: 'a value in a job, run or request is invalid' },
+  bind_failed: { httpStatus: 400, summary: 'a run could not be bound to its job' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -121,6 +123,27 @@ export class ConfigError extends SchedulerError {
 export class ArgumentError extends SchedulerError {
   constructor(message: string) {
     super('bad_argument', message);
+  }
+}
+
+/** The jobs directory is missing or unreadable, or holds jobs with problems. */
+export class JobsDirError extends SchedulerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('jobs_dir', message, options);
+  }
+}
+
+/** A value that is the right type but not an acceptable one (a signal name, a count). */
+export class InvalidValueError extends SchedulerError {
+  constructor(message: string) {
+    super('bad_value', message);
+  }
+}
+
+/** A run's args or conditions could not be bound to its job (apsis-model.md §3.2). */
+export class BindError extends SchedulerError {
+  constructor(message: string) {
+    super('bind_failed', message);
   }
 }
 

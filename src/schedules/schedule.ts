@@ -1,7 +1,7 @@
+import type { Args } from '../runs/index.js';
 import type { Time } from '../time/index.js';
 
-/** Run args: every value is a string (apsis-model.md §3.1). */
-export type Args = Record<string, string>;
+export type { Args };
 
 /** One time a schedule produces, with the args it generates for the run. */
 export interface ScheduledTime {

@@ -1,0 +1,3 @@
+export * from './spec.js';
+export * from './bind.js';
+export * from './signals.js';
