@@ -3,6 +3,7 @@ export * from './interval.js';
 export * from './daily.js';
 export * from './daily-interval.js';
 export * from './explicit.js';
+export * from './cron.js';
 export * from './stop.js';
 export * from './parse.js';
 export * from './merge.js';

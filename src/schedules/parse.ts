@@ -15,6 +15,7 @@ import {
   timeZoneField,
   typedSchema,
 } from '../validation/index.js';
+import { CronSchedule, parseCronExpression } from './cron.js';
 import { DailyIntervalSchedule, type DaytimeSpec } from './daily-interval.js';
 import { DailySchedule } from './daily.js';
 import { ExplicitSchedule } from './explicit.js';
@@ -109,6 +110,11 @@ function startScheduleTypes(calendars: CalendarResolver, stop: StopSchedule | un
     explicit: z
       .strictObject({ times: oneOrMany(timeField), ...common })
       .transform((o) => new ExplicitSchedule({ times: o.times, args: o.args, enabled: o.enabled, stop })),
+    cron: z
+      .strictObject({ expr: z.string().superRefine((e, ctx) => void attempt(ctx, () => parseCronExpression(e))), tz: z.string().default('UTC').pipe(timeZoneField), ...common })
+      .transform((o, ctx) =>
+        attempt(ctx, () => new CronSchedule({ expr: o.expr, tz: o.tz, args: o.args, enabled: o.enabled, stop })),
+      ),
   } satisfies Record<string, z.ZodType<StartSchedule>>;
 }
 

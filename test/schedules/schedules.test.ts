@@ -159,6 +159,18 @@ describe('daily-interval', () => {
   });
 });
 
+describe('cron', () => {
+  it('parses from a job file with tz defaulting to UTC', () => {
+    const s = schedule({ type: 'cron', expr: '30 7 * * Mon-Fri', args: { a: 1 } });
+    assert.equal(String(s), '(a=1) cron 30 7 * * Mon-Fri UTC');
+    assert.deepEqual(times(s, '2026-03-06T08:00:00Z', 2), ['2026-03-09T07:30:00+00:00', '2026-03-10T07:30:00+00:00']);
+  });
+
+  it('reports a bad expression at expr', () => {
+    assert.deepEqual(problems({ type: 'cron', expr: '0 25 * * *' }), ['expr: cron expression "0 25 * * *": hour 25 is out of range 0-23']);
+  });
+});
+
 describe('explicit', () => {
   it('yields listed times at or after the start, sorted', () => {
     const s = schedule({ type: 'explicit', times: ['2026-05-01T00:00:00Z', '2026-04-01T00:00:00Z'], args: { n: 1 } });
@@ -181,6 +193,7 @@ describe('every schedule type', () => {
     { type: 'daily', tz: 'America/New_York', daytime: ['01:30:00', '02:30:00', '13:00:00'], calendar: 'Mon-Fri' },
     { type: 'daily-interval', tz: 'Europe/London', start: '00:30:00', stop: '03:00:00', interval: '25m' },
     { type: 'explicit', times: ['2026-03-08T07:00:00Z', '2026-03-29T01:00:00Z', '2026-11-01T06:00:00Z'] },
+    { type: 'cron', expr: '*/20 1-3 * * *', tz: 'America/New_York' },
   ];
 
   for (const jso of all) {
@@ -204,7 +217,7 @@ describe('every schedule type', () => {
 
   it('refuses names of Python classes, listing the built-in types', () => {
     assert.deepEqual(problems({ type: 'apsis.schedule.interval.IntervalSchedule', interval: 60 }), [
-      'type: unknown schedule type: apsis.schedule.interval.IntervalSchedule: types named by Python class are the original extension mechanism, which has no meaning here (schedule types: interval, daily, daily-interval, explicit)',
+      'type: unknown schedule type: apsis.schedule.interval.IntervalSchedule: types named by Python class are the original extension mechanism, which has no meaning here (schedule types: interval, daily, daily-interval, explicit, cron)',
     ]);
   });
 
