@@ -24,6 +24,7 @@ export const errorCodes = {
   bad_argument: { httpStatus: 400, summary: 'a command-line argument is invalid' },
   bad_value: { httpStatus: 400, summary: 'a value in a job, run or request is invalid' },
   bind_failed: { httpStatus: 400, summary: 'a run could not be bound to its job' },
+  unknown_job: { httpStatus: 404, summary: 'no job has the given id' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -144,6 +145,13 @@ export class InvalidValueError extends SchedulerError {
 export class BindError extends SchedulerError {
   constructor(message: string) {
     super('bind_failed', message);
+  }
+}
+
+/** No job has this id (Apsis: `unknown job ID: X`). */
+export class UnknownJobError extends SchedulerError {
+  constructor(readonly jobId: string) {
+    super('unknown_job', `unknown job ID: ${jobId}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { BindError, InvalidValueError } from '../errors.js';
+import { BindError, InvalidValueError, UnknownJobError } from '../errors.js';
 import { formatInstance, joinStates, sortArgs, type Args, type State } from '../runs/index.js';
 import { evalEnabled, renderTemplate, type TemplateContext } from '../templates/index.js';
 import type { ConditionSpec } from './spec.js';
@@ -46,7 +46,7 @@ export function bindArgs(
 
 function targetParams(jobs: JobLookup, jobId: string): readonly string[] {
   const params = jobs.params(jobId);
-  if (params === undefined) throw new BindError(`unknown job ID: ${jobId}`);
+  if (params === undefined) throw new UnknownJobError(jobId);
   return params;
 }
 

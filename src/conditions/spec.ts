@@ -44,6 +44,7 @@ export type ConditionSpec = DependencySpec | MaxRunningSpec | SkipDuplicateSpec 
 
 const enabledField = z
   .unknown()
+  .optional()
   .refine((v) => v === undefined || v === null || typeof v === 'boolean' || typeof v === 'string', {
     error: (iss) =>
       'enabled must be a bool or a quoted string in YAML' +

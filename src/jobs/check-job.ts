@@ -1,9 +1,9 @@
 import { bindCondition, type JobLookup } from '../conditions/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UnknownJobError } from '../errors.js';
 import { bindProgram } from '../programs/index.js';
 import { bindContext, checkTemplate, isTemplate, renderTemplate, type TemplateContext } from '../templates/index.js';
 import type { CalendarResolver, Time } from '../time/index.js';
-import { isMapping, type PathKey } from '../validation/index.js';
+import { formatPath, isMapping, type PathKey } from '../validation/index.js';
 import { argsMismatch, runArgs } from './instances.js';
 import type { Job } from './job.js';
 import type { JobProblem } from './problem.js';
@@ -126,7 +126,8 @@ function checkSchedule(job: Job, index: number, ctx: CheckContext): { checked: b
     try {
       bindCondition(cond, { runId: undefined, jobId: job.jobId, args }, context, ctx.jobs);
     } catch (err) {
-      found.push(blame(cond, ['condition', i], context, err));
+      const path: PathKey[] = ['condition', i];
+      found.push(err instanceof UnknownJobError ? { path: [...path, 'job_id'], message: errorMessage(err) } : blame(cond, path, context, err));
     }
   });
   return { checked: true, found };
@@ -153,10 +154,11 @@ export function checkJob(job: Job, file: string, source: YamlSource | undefined,
   const problems: JobProblem[] = [];
   for (const { path, message } of found) {
     const at = source?.locate(path);
-    const key = `${at?.line}:${at?.col}:${message}`;
+    const text = `${formatPath(source ? source.writtenPath(path) : path)}: ${message}`;
+    const key = `${at?.line}:${at?.col}:${text}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    problems.push({ jobId: job.jobId, file, line: at?.line, col: at?.col, message });
+    problems.push({ jobId: job.jobId, file, line: at?.line, col: at?.col, message: text });
   }
   return problems;
 }

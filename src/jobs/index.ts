@@ -7,3 +7,4 @@ export * from './instances.js';
 export * from './check-job.js';
 export * from './load-jobs.js';
 export * from './preview.js';
+export * from './calendar-dir.js';

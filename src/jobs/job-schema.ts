@@ -8,7 +8,9 @@ import { noneOneOrMany, pyStr, stringish } from '../validation/index.js';
 import type { Job, JobMetadata } from './job.js';
 
 const paramsField = z
-  .union([z.string().transform((p) => [p]), z.array(stringish, { error: 'params must be a name or a list of names' })])
+  .union([z.string().transform((p) => [p]), z.array(stringish)], {
+    error: (iss) => (iss.input === undefined ? undefined : 'params must be a name or a list of names'),
+  })
   .default([])
   .transform((params) => [...new Set(params)].sort());
 

@@ -7,6 +7,7 @@ import { isMapping } from '../validation/index.js';
 import { checkJob } from './check-job.js';
 import type { Job } from './job.js';
 import { parseJobFile, type ParsedJobFile } from './parse-job-file.js';
+import { parseYamlSource } from './yaml-source.js';
 import { compareJobProblems, type JobProblem } from './problem.js';
 
 export interface JobFile {
@@ -94,7 +95,7 @@ function unreadable(jobId: string, file: string, err: unknown): ParsedJobFile {
   return {
     jobId,
     file,
-    source: { value: undefined, errors: [], locate: () => ({ line: 1, col: 1 }), place: (p) => ({ line: 1, col: 1, message: p.message }) },
+    source: parseYamlSource(''),
     job: undefined,
     problems: [{ jobId, file, message: `cannot read job file: ${errorMessage(err)}` }],
   };

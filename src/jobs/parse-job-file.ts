@@ -34,7 +34,7 @@ export function parseJobFile(jobId: string, file: string, text: string, calendar
   const problems = problemsFromZod(result.error).map((p) => {
     const at = source.place(p);
     // Name the key too: a line number alone is hard to read in a long file.
-    const where = formatPath(problemSubject(p));
+    const where = formatPath(source.writtenPath(problemSubject(p)));
     return problem(where === '' ? at.message : `${where}: ${at.message}`, at.line, at.col);
   });
   return { jobId, file, source, job: undefined, problems };

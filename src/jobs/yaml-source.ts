@@ -26,6 +26,11 @@ export interface YamlSource {
   locate(path: readonly PathKey[], atKey?: boolean): Position;
   /** Locates a problem found in the parsed value. */
   place(problem: Problem): LocatedMessage;
+  /**
+   * `path` as the file writes it: an index 0 into a single value written
+   * where a list is allowed is dropped (`schedule.tz`, not `schedule[0].tz`).
+   */
+  writtenPath(path: readonly PathKey[]): PathKey[];
 }
 
 /**
@@ -34,7 +39,7 @@ export interface YamlSource {
  */
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true, version: '1.2' });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true, version: '1.2', logLevel: 'error' });
   const position = (offset: number): Position => lineCounter.linePos(offset);
   const errors = doc.errors.map((err): LocatedMessage => {
     const at = position(err.pos[0]);
@@ -54,7 +59,25 @@ export function parseYamlSource(text: string): YamlSource {
     errors,
     locate,
     place: (problem) => ({ ...locate(problem.path, problem.atKey), message: problem.message }),
+    writtenPath: (path) => writtenPath(doc, path),
   };
+}
+
+function writtenPath(doc: Document, path: readonly PathKey[]): PathKey[] {
+  let node: unknown = doc.contents;
+  const out: PathKey[] = [];
+  for (const key of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (typeof key === 'number' && !isSeq(node)) {
+      if (key !== 0) out.push(key);
+      continue;
+    }
+    out.push(key);
+    if (isSeq(node) && typeof key === 'number') node = node.items[key];
+    else if (isMap(node)) node = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key))?.value;
+    else node = undefined;
+  }
+  return out;
 }
 
 /**
@@ -70,14 +93,14 @@ function findNode(doc: Document, path: readonly PathKey[], atKey: boolean): Node
     if (isAlias(node)) node = node.resolve(doc);
     const key = path[i];
     const last = i === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+    if (typeof key === 'number') {
+      if (isSeq(node)) node = node.items[key];
+      else if (key === 0) continue;
+      else return found;
+    } else if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
       if (!pair) return found;
       node = last && atKey ? pair.key : pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      node = node.items[key];
-    } else if (key === 0) {
-      continue;
     } else {
       return found;
     }

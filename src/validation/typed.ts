@@ -22,6 +22,11 @@ export function typedSchema<T>(
 ) {
   const builtins = Object.keys(types).join(', ');
   return z.unknown().transform((value, ctx): T => {
+    if (value === undefined) {
+      // Absent: let the error map word it as `missing key: NAME`.
+      ctx.addIssue({ code: 'invalid_type', expected: 'object', input: value });
+      return z.NEVER;
+    }
     if (!isMapping(value)) {
       ctx.addIssue({ code: 'custom', message: `expected a ${kind} mapping with a type, got ${describeType(value)}`, input: value });
       return z.NEVER;

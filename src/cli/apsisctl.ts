@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { checkJobs } from './check-jobs.js';
+import { processIo } from './context.js';
+import { preview } from './preview.js';
+import { runCommand } from './run-command.js';
+import { packageVersion } from './version.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `apsisctl`: the admin command; runs the daemon and works on job directories offline. */
+export function createApsisctl(): Command {
+  const program = new Command('apsisctl')
+    .description('Apsis scheduler administration: check and preview job directories, run the daemon.')
+    .version(packageVersion(), '-V, --version', 'print the client version')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // commander exits 1 on usage errors; Apsis's argparse exits 2.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+
+  program
+    .command('check-jobs')
+    .description('load and check every job in DIR; print each problem as JOB_ID: FILE:LINE:COL: message')
+    .argument('<dir>', 'the jobs directory')
+    .option('--config <file>', 'config file (for calendar_dir)')
+    .option('-o, --override <name=value>', 'override a config key (repeatable)', collect)
+    .option('--json', 'print the result as JSON')
+    .option('--at <time>', 'check the runs schedules create from TIME (default: now)')
+    .action((dir: string, opts: Parameters<typeof checkJobs>[1]) =>
+      runCommand('apsisctl', processIo, () => checkJobs(dir, opts, processIo, Date.now())),
+    );
+
+  program
+    .command('preview')
+    .description('print the runs the schedules in DIR would create, in time order; needs no daemon or database')
+    .argument('<dir>', 'the jobs directory')
+    .argument('[job-ids...]', 'only these jobs (default: all)')
+    .requiredOption('--from <time>', 'start: now, +DURATION, an ISO time, a local date or date-time in --tz, or HH:MM:SS')
+    .option('--to <time>', 'end (exclusive), in the same forms')
+    .option('--count <n>', 'at most N runs')
+    .option('--tz <zone>', 'time zone for local times in arguments and output (default UTC)')
+    .option('--json', 'print one JSON object per run')
+    .option('--config <file>', 'config file (for calendar_dir)')
+    .option('-o, --override <name=value>', 'override a config key (repeatable)', collect)
+    .addHelpText('after', '\nExample:\n  apsisctl preview jobs --from 2026-03-07 --to 2026-03-10 --tz America/New_York')
+    .action((dir: string, jobIds: string[], opts: Parameters<typeof preview>[2]) =>
+      runCommand('apsisctl', processIo, () => preview(dir, jobIds, opts, processIo, Date.now())),
+    );
+
+  program
+    .command('version')
+    .description('print the client version')
+    .action(() => {
+      processIo.out(`client version: ${packageVersion()}\n`);
+    });
+
+  program.addOption(new Option('--log-level <level>', 'log level').choices(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']));
+  return program;
+}
+
+await createApsisctl().parseAsync(process.argv);
