@@ -39,7 +39,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
   {
-    files: ['machines/**/*.ts', 'src/time/**/*.ts', 'src/schedules/**/*.ts', 'src/templates/**/*.ts'],
+    files: [
+      'machines/**/*.ts',
+      'src/time/**/*.ts',
+      'src/schedules/**/*.ts',
+      'src/templates/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -25,12 +25,19 @@ export function actionStates(action: ActionSpec): readonly State[] {
 const ifSchema = z
   .strictObject({ states: statesField.optional() })
   .nullish()
-  .transform((o) => (o == null || o.states === undefined ? null : { states: [...new Set(o.states)] }));
+  .transform((o) =>
+    o == null || o.states === undefined ? null : { states: [...new Set(o.states)] },
+  );
 
 const actionTypes = {
   schedule: z
     .strictObject({ job_id: z.string(), args: argsMap.default({}), if: ifSchema })
-    .transform((o): ScheduleActionSpec => ({ type: 'schedule', job_id: o.job_id, args: o.args, if: o.if })),
+    .transform((o): ScheduleActionSpec => ({
+      type: 'schedule',
+      job_id: o.job_id,
+      args: o.args,
+      if: o.if,
+    })),
 } satisfies Record<string, z.ZodType<ActionSpec>>;
 
 export const actionSchema = typedSchema<ActionSpec>('action', actionTypes);
@@ -40,7 +47,18 @@ export const actionSchema = typedSchema<ActionSpec>('action', actionTypes);
  * on success (apsis-model.md §1.3).
  */
 export const successorSchema = z
-  .union([z.string().transform((job_id) => ({ job_id, args: {} })), z.strictObject({ job_id: z.string(), args: argsMap.default({}) })], {
-    error: 'a successor is a job id or a mapping {job_id, args}',
-  })
-  .transform((o): ScheduleActionSpec => ({ type: 'schedule', job_id: o.job_id, args: o.args, if: { states: ['success'] } }));
+  .union(
+    [
+      z.string().transform((job_id) => ({ job_id, args: {} })),
+      z.strictObject({ job_id: z.string(), args: argsMap.default({}) }),
+    ],
+    {
+      error: 'a successor is a job id or a mapping {job_id, args}',
+    },
+  )
+  .transform((o): ScheduleActionSpec => ({
+    type: 'schedule',
+    job_id: o.job_id,
+    args: o.args,
+    if: { states: ['success'] },
+  }));

@@ -11,7 +11,9 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** `apsisctl`: the admin command; runs the daemon and works on job directories offline. */
 export function createApsisctl(): Command {
   const program = new Command('apsisctl')
-    .description('Apsis scheduler administration: check and preview job directories, run the daemon.')
+    .description(
+      'Apsis scheduler administration: check and preview job directories, run the daemon.',
+    )
     .version(packageVersion(), '-V, --version', 'print the client version')
     .showHelpAfterError()
     .exitOverride((err) => {
@@ -21,7 +23,9 @@ export function createApsisctl(): Command {
 
   program
     .command('check-jobs')
-    .description('load and check every job in DIR; print each problem as JOB_ID: FILE:LINE:COL: message')
+    .description(
+      'load and check every job in DIR; print each problem as JOB_ID: FILE:LINE:COL: message',
+    )
     .argument('<dir>', 'the jobs directory')
     .option('--config <file>', 'config file (for calendar_dir)')
     .option('-o, --override <name=value>', 'override a config key (repeatable)', collect)
@@ -33,17 +37,25 @@ export function createApsisctl(): Command {
 
   program
     .command('preview')
-    .description('print the runs the schedules in DIR would create, in time order; needs no daemon or database')
+    .description(
+      'print the runs the schedules in DIR would create, in time order; needs no daemon or database',
+    )
     .argument('<dir>', 'the jobs directory')
     .argument('[job-ids...]', 'only these jobs (default: all)')
-    .requiredOption('--from <time>', 'start: now, +DURATION, an ISO time, a local date or date-time in --tz, or HH:MM:SS')
+    .requiredOption(
+      '--from <time>',
+      'start: now, +DURATION, an ISO time, a local date or date-time in --tz, or HH:MM:SS',
+    )
     .option('--to <time>', 'end (exclusive), in the same forms')
     .option('--count <n>', 'at most N runs')
     .option('--tz <zone>', 'time zone for local times in arguments and output (default UTC)')
     .option('--json', 'print one JSON object per run')
     .option('--config <file>', 'config file (for calendar_dir)')
     .option('-o, --override <name=value>', 'override a config key (repeatable)', collect)
-    .addHelpText('after', '\nExample:\n  apsisctl preview jobs --from 2026-03-07 --to 2026-03-10 --tz America/New_York')
+    .addHelpText(
+      'after',
+      '\nExample:\n  apsisctl preview jobs --from 2026-03-07 --to 2026-03-10 --tz America/New_York',
+    )
     .action((dir: string, jobIds: string[], opts: Parameters<typeof preview>[2]) =>
       runCommand('apsisctl', processIo, () => preview(dir, jobIds, opts, processIo, Date.now())),
     );
@@ -55,7 +67,15 @@ export function createApsisctl(): Command {
       processIo.out(`client version: ${packageVersion()}\n`);
     });
 
-  program.addOption(new Option('--log-level <level>', 'log level').choices(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']));
+  program.addOption(
+    new Option('--log-level <level>', 'log level').choices([
+      'DEBUG',
+      'INFO',
+      'WARNING',
+      'ERROR',
+      'CRITICAL',
+    ]),
+  );
   return program;
 }
 

@@ -25,8 +25,15 @@ export interface CommandConfig {
  * Loads `--config` and `--override` for a command. Warnings (unknown keys)
  * go to stderr; problems throw.
  */
-export function commandConfig(io: Io, options: { config?: string; override?: string[] }): CommandConfig {
-  const { config, warnings } = loadConfig({ path: options.config, overrides: options.override, env: process.env });
+export function commandConfig(
+  io: Io,
+  options: { config?: string; override?: string[] },
+): CommandConfig {
+  const { config, warnings } = loadConfig({
+    path: options.config,
+    overrides: options.override,
+    env: process.env,
+  });
   for (const warning of warnings) io.err(`warning: ${warning}\n`);
   return { config, calendars: calendarsFromDir(config.calendarDir) };
 }

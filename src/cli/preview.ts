@@ -1,6 +1,21 @@
 import { ArgumentError, errorMessage } from '../errors.js';
-import { formatJobProblem, loadJobsDir, previewRuns, type Job, type PreviewRun } from '../jobs/index.js';
-import { formatTime, getTimeZone, toLocal, UTC, type Time, type TimeZone, formatDate, formatDaytime } from '../time/index.js';
+import {
+  formatJobProblem,
+  loadJobsDir,
+  previewRuns,
+  type Job,
+  type PreviewRun,
+} from '../jobs/index.js';
+import {
+  formatTime,
+  getTimeZone,
+  toLocal,
+  UTC,
+  type Time,
+  type TimeZone,
+  formatDate,
+  formatDaytime,
+} from '../time/index.js';
 import { commandConfig, EXIT, type Io } from './context.js';
 import { parseTimeArg } from './time-arg.js';
 
@@ -26,7 +41,9 @@ function formatIn(time: Time, tz: TimeZone): string {
 }
 
 function line(run: PreviewRun, tz: TimeZone): string {
-  const args = Object.entries(run.args).map(([k, v]) => `${k}=${v}`).join(' ');
+  const args = Object.entries(run.args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return [
     formatIn(run.time, tz),
     run.jobId,
@@ -53,16 +70,24 @@ function jsonLine(run: PreviewRun): string {
  * no daemon and no database. Jobs with problems are reported on stderr and
  * left out; the exit code is then 1.
  */
-export async function preview(dir: string, jobIds: string[], options: PreviewOptions, io: Io, now: Time): Promise<number> {
+export async function preview(
+  dir: string,
+  jobIds: string[],
+  options: PreviewOptions,
+  io: Io,
+  now: Time,
+): Promise<number> {
   const tz = options.tz === undefined ? UTC : getTimeZone(options.tz);
   const from = parseTimeArg(options.from, now, tz);
   const to = options.to === undefined ? undefined : parseTimeArg(options.to, now, tz);
   let count: number | undefined;
   if (options.count !== undefined) {
     count = Number(options.count);
-    if (!Number.isInteger(count) || count < 0) throw new ArgumentError(`--count must be a whole number, got ${options.count}`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new ArgumentError(`--count must be a whole number, got ${options.count}`);
   }
-  if (to === undefined && count === undefined) throw new ArgumentError('give --to TIME or --count N (or both)');
+  if (to === undefined && count === undefined)
+    throw new ArgumentError('give --to TIME or --count N (or both)');
   if (to !== undefined && to < from) throw new ArgumentError('--to is before --from');
 
   const { calendars } = commandConfig(io, options);
@@ -71,7 +96,8 @@ export async function preview(dir: string, jobIds: string[], options: PreviewOpt
   const known = new Set(files.map((f) => f.jobId));
   const unknown = jobIds.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new ArgumentError(`no such job: ${unknown.join(', ')}`);
-  const selected: Job[] = jobIds.length === 0 ? [...jobs.values()] : jobIds.flatMap((id) => jobs.get(id) ?? []);
+  const selected: Job[] =
+    jobIds.length === 0 ? [...jobs.values()] : jobIds.flatMap((id) => jobs.get(id) ?? []);
 
   let failed = problems.length > 0;
   const runs = previewRuns(selected, {

@@ -6,7 +6,11 @@ import { EXIT, type Io } from './context.js';
  * code, 2 with one line for a known error (bad argument, config, jobs
  * directory), 1 with the stack for anything unexpected.
  */
-export async function runCommand(prog: string, io: Io, action: () => Promise<number>): Promise<void> {
+export async function runCommand(
+  prog: string,
+  io: Io,
+  action: () => Promise<number>,
+): Promise<void> {
   try {
     process.exitCode = await action();
   } catch (err) {
@@ -14,7 +18,9 @@ export async function runCommand(prog: string, io: Io, action: () => Promise<num
       io.err(`${prog}: error: ${err.message}\n`);
       process.exitCode = EXIT.usage;
     } else {
-      io.err(`${prog}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      io.err(
+        `${prog}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = EXIT.problems;
     }
   }

@@ -19,7 +19,14 @@ export interface BindTarget {
 export type BoundCondition =
   | { type: 'dependency'; job_id: string; args: Args; states: State[]; exist: State[] | null }
   | { type: 'max_running'; count: number; job_id: string; args: Args }
-  | { type: 'skip_duplicate'; check_states: State[]; target_state: State; job_id: string; args: Args; run_id: string | undefined }
+  | {
+      type: 'skip_duplicate';
+      check_states: State[];
+      target_state: State;
+      job_id: string;
+      args: Args;
+      run_id: string | undefined;
+    }
   | { type: 'const'; value: boolean };
 
 /**
@@ -70,7 +77,10 @@ export function bindCondition(
     case 'max_running': {
       const text = renderTemplate(spec.count, context).trim();
       const count = Number(text);
-      if (text === '' || !Number.isInteger(count)) throw new InvalidValueError(`max_running count: expected an integer, got ${JSON.stringify(text)}`);
+      if (text === '' || !Number.isInteger(count))
+        throw new InvalidValueError(
+          `max_running count: expected an integer, got ${JSON.stringify(text)}`,
+        );
       const jobId = spec.job_id ?? run.jobId;
       // Apsis cannot bind explicit args here (NotImplementedError); we bind
       // them like a dependency's.

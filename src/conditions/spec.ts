@@ -52,13 +52,16 @@ const enabledField = z
   })
   .transform((v) => (v === null ? undefined : (v as Enabled)));
 
-const jobIdField = z.unknown().refine((v) => typeof v === 'string', {
-  error: (iss) =>
-    iss.input === undefined
-      ? 'missing key: job_id'
-      : 'job_id must be a string; if using Jinja2 templates, make sure the value is quoted in YAML' +
-        ` (e.g. job_id: '{{ region }}'); got ${JSON.stringify(iss.input)}`,
-}).transform((v) => v as string);
+const jobIdField = z
+  .unknown()
+  .refine((v) => typeof v === 'string', {
+    error: (iss) =>
+      iss.input === undefined
+        ? 'missing key: job_id'
+        : 'job_id must be a string; if using Jinja2 templates, make sure the value is quoted in YAML' +
+          ` (e.g. job_id: '{{ region }}'); got ${JSON.stringify(iss.input)}`,
+  })
+  .transform((v) => v as string);
 
 const DEFAULT_CHECK_STATES: State[] = ['waiting', 'starting', 'running'];
 
@@ -81,10 +84,22 @@ const conditionTypes = {
         exist = [...new Set(o.exist)];
         const missing = states.filter((s) => !exist?.includes(s));
         if (missing.length > 0) {
-          ctx.addIssue({ code: 'custom', path: ['exist'], message: `exist must include every state in states; missing ${missing.join(', ')}`, input: o.exist });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['exist'],
+            message: `exist must include every state in states; missing ${missing.join(', ')}`,
+            input: o.exist,
+          });
         }
       }
-      return { type: 'dependency', job_id: o.job_id, args: o.args, states, exist, enabled: o.enabled };
+      return {
+        type: 'dependency',
+        job_id: o.job_id,
+        args: o.args,
+        states,
+        exist,
+        enabled: o.enabled,
+      };
     }),
   max_running: z
     .strictObject({
@@ -93,20 +108,28 @@ const conditionTypes = {
       args: argsMap.nullish(),
       enabled: enabledField,
     })
-    .transform(
-      (o): MaxRunningSpec => ({ type: 'max_running', count: o.count, job_id: o.job_id ?? null, args: o.args ?? null, enabled: o.enabled }),
-    ),
+    .transform((o): MaxRunningSpec => ({
+      type: 'max_running',
+      count: o.count,
+      job_id: o.job_id ?? null,
+      args: o.args ?? null,
+      enabled: o.enabled,
+    })),
   skip_duplicate: z
     .strictObject({
       check_states: statesField.default(DEFAULT_CHECK_STATES),
       target_state: stateField.default('skipped').refine(isFinished, {
-        error: (iss) => `invalid target state: ${String(iss.input)} (must be success, failure, error or skipped)`,
+        error: (iss) =>
+          `invalid target state: ${String(iss.input)} (must be success, failure, error or skipped)`,
       }),
       enabled: enabledField,
     })
-    .transform(
-      (o): SkipDuplicateSpec => ({ type: 'skip_duplicate', check_states: [...new Set(o.check_states)], target_state: o.target_state, enabled: o.enabled }),
-    ),
+    .transform((o): SkipDuplicateSpec => ({
+      type: 'skip_duplicate',
+      check_states: [...new Set(o.check_states)],
+      target_state: o.target_state,
+      enabled: o.enabled,
+    })),
   const: z
     .strictObject({ value: z.boolean(), enabled: enabledField })
     .transform((o): ConstSpec => ({ type: 'const', value: o.value, enabled: o.enabled })),

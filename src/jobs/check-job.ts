@@ -1,7 +1,13 @@
 import { bindCondition, type JobLookup } from '../conditions/index.js';
 import { errorMessage, UnknownJobError } from '../errors.js';
 import { bindProgram } from '../programs/index.js';
-import { bindContext, checkTemplate, isTemplate, renderTemplate, type TemplateContext } from '../templates/index.js';
+import {
+  bindContext,
+  checkTemplate,
+  isTemplate,
+  renderTemplate,
+  type TemplateContext,
+} from '../templates/index.js';
 import type { CalendarResolver, Time } from '../time/index.js';
 import { formatPath, isMapping, type PathKey } from '../validation/index.js';
 import { argsMismatch, runArgs } from './instances.js';
@@ -24,8 +30,10 @@ interface Located {
 /** Every string in a value with its path, for finding the field a template error came from. */
 function* stringLeaves(value: unknown, path: PathKey[]): Generator<[PathKey[], string]> {
   if (typeof value === 'string') yield [path, value];
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringLeaves(v, [...path, i]);
-  else if (isMapping(value)) for (const [k, v] of Object.entries(value)) yield* stringLeaves(v, [...path, k]);
+  else if (Array.isArray(value))
+    for (const [i, v] of value.entries()) yield* stringLeaves(v, [...path, i]);
+  else if (isMapping(value))
+    for (const [k, v] of Object.entries(value)) yield* stringLeaves(v, [...path, k]);
 }
 
 /** Blames the first templated field under `path` that fails to render, else `path` itself. */
@@ -45,7 +53,8 @@ function blame(value: unknown, path: PathKey[], context: TemplateContext, err: u
 function actionPath(source: YamlSource | undefined, index: number): PathKey[] {
   const doc = source?.value;
   const written = isMapping(doc) ? doc.action : undefined;
-  const count = written === undefined || written === null ? 0 : Array.isArray(written) ? written.length : 1;
+  const count =
+    written === undefined || written === null ? 0 : Array.isArray(written) ? written.length : 1;
   return index < count ? ['action', index] : ['successors', index - count];
 }
 
@@ -73,9 +82,19 @@ function checkSyntax(job: Job, source: YamlSource | undefined): Located[] {
  * by conditions and actions exist and get every param they need. We also run
  * it for actions always, since Apsis never binds actions.
  */
-function checkReferences(job: Job, ctx: CheckContext, source: YamlSource | undefined, conditions: boolean): Located[] {
+function checkReferences(
+  job: Job,
+  ctx: CheckContext,
+  source: YamlSource | undefined,
+  conditions: boolean,
+): Located[] {
   const found: Located[] = [];
-  const check = (jobId: string | null, explicit: Record<string, string> | null, what: string, path: PathKey[]) => {
+  const check = (
+    jobId: string | null,
+    explicit: Record<string, string> | null,
+    what: string,
+    path: PathKey[],
+  ) => {
     if (jobId === null || isTemplate(jobId)) return;
     const params = ctx.jobs.params(jobId);
     if (params === undefined) {
@@ -84,24 +103,34 @@ function checkReferences(job: Job, ctx: CheckContext, source: YamlSource | undef
     }
     const given = Object.keys(explicit ?? {});
     for (const p of params) {
-      if (!job.params.includes(p) && !given.includes(p)) found.push({ path, message: `missing arg in ${what}: param ${p} of job ${jobId}` });
+      if (!job.params.includes(p) && !given.includes(p))
+        found.push({ path, message: `missing arg in ${what}: param ${p} of job ${jobId}` });
     }
     for (const a of given) {
-      if (!params.includes(a)) found.push({ path: [...path, 'args', a], message: `extraneous arg in ${what}: param ${a} of job ${jobId}` });
+      if (!params.includes(a))
+        found.push({
+          path: [...path, 'args', a],
+          message: `extraneous arg in ${what}: param ${a} of job ${jobId}`,
+        });
     }
   };
   job.actions.forEach((a, i) => check(a.job_id, a.args, 'action', actionPath(source, i)));
   if (conditions) {
     job.conditions.forEach((c, i) => {
       if (c.type === 'dependency') check(c.job_id, c.args, 'condition', ['condition', i]);
-      else if (c.type === 'max_running' && c.job_id !== null) check(c.job_id, c.args, 'condition', ['condition', i]);
+      else if (c.type === 'max_running' && c.job_id !== null)
+        check(c.job_id, c.args, 'condition', ['condition', i]);
     });
   }
   return found;
 }
 
 /** Binds the run the schedule at `index` would create next, as the scheduler will. */
-function checkSchedule(job: Job, index: number, ctx: CheckContext): { checked: boolean; found: Located[] } {
+function checkSchedule(
+  job: Job,
+  index: number,
+  ctx: CheckContext,
+): { checked: boolean; found: Located[] } {
   const schedule = job.schedules[index];
   const path: PathKey[] = ['schedule', index];
   if (schedule === undefined) return { checked: false, found: [] };
@@ -115,7 +144,12 @@ function checkSchedule(job: Job, index: number, ctx: CheckContext): { checked: b
   const args = runArgs(job, first.value);
   const mismatch = argsMismatch(job, args);
   if (mismatch !== undefined) return { checked: true, found: [{ path, message: mismatch }] };
-  const context = bindContext({ runId: undefined, jobId: job.jobId, args, calendars: ctx.calendars });
+  const context = bindContext({
+    runId: undefined,
+    jobId: job.jobId,
+    args,
+    calendars: ctx.calendars,
+  });
   const found: Located[] = [];
   try {
     bindProgram(job.program, context);
@@ -127,7 +161,11 @@ function checkSchedule(job: Job, index: number, ctx: CheckContext): { checked: b
       bindCondition(cond, { runId: undefined, jobId: job.jobId, args }, context, ctx.jobs);
     } catch (err) {
       const path: PathKey[] = ['condition', i];
-      found.push(err instanceof UnknownJobError ? { path: [...path, 'job_id'], message: errorMessage(err) } : blame(cond, path, context, err));
+      found.push(
+        err instanceof UnknownJobError
+          ? { path: [...path, 'job_id'], message: errorMessage(err) }
+          : blame(cond, path, context, err),
+      );
     }
   });
   return { checked: true, found };
@@ -139,8 +177,13 @@ function checkSchedule(job: Job, index: number, ctx: CheckContext): { checked: b
  * `now`. Unlike Apsis, `schedule_time` counts as a supplied arg, template
  * syntax is checked everywhere, and actions are always checked.
  */
-export function checkJob(job: Job, file: string, source: YamlSource | undefined, ctx: CheckContext): JobProblem[] {
-  let found = checkSyntax(job, source);
+export function checkJob(
+  job: Job,
+  file: string,
+  source: YamlSource | undefined,
+  ctx: CheckContext,
+): JobProblem[] {
+  const found = checkSyntax(job, source);
   if (found.length === 0) {
     let checked = false;
     job.schedules.forEach((_, i) => {

@@ -9,7 +9,8 @@ import type { Job, JobMetadata } from './job.js';
 
 const paramsField = z
   .union([z.string().transform((p) => [p]), z.array(stringish)], {
-    error: (iss) => (iss.input === undefined ? undefined : 'params must be a name or a list of names'),
+    error: (iss) =>
+      iss.input === undefined ? undefined : 'params must be a name or a list of names',
   })
   .default([])
   .transform((params) => [...new Set(params)].sort());
@@ -19,8 +20,12 @@ const metadataField = z
   .nullish()
   .transform((meta): JobMetadata => {
     const labels = meta?.labels;
-    const list = labels === undefined || labels === null ? [] : Array.isArray(labels) ? labels : [labels];
-    return { ...meta, labels: list.map((l) => (typeof l === 'string' ? l : pyStr(l as number | boolean | null))) };
+    const list =
+      labels === undefined || labels === null ? [] : Array.isArray(labels) ? labels : [labels];
+    return {
+      ...meta,
+      labels: list.map((l) => (typeof l === 'string' ? l : pyStr(l as number | boolean | null))),
+    };
   });
 
 /**
@@ -43,22 +48,27 @@ export function jobSchema(jobId: string, calendars: CalendarResolver) {
         job_id: z
           .string()
           .optional()
-          .refine((id) => id === undefined || id === jobId, { message: `JSON job_id mismatch ${jobId}` }),
+          .refine((id) => id === undefined || id === jobId, {
+            message: `JSON job_id mismatch ${jobId}`,
+          }),
       },
-      { error: (iss) => (iss.code === 'invalid_type' ? `a job file must be a mapping of keys, got ${describe(iss.input)}` : undefined) },
+      {
+        error: (iss) =>
+          iss.code === 'invalid_type'
+            ? `a job file must be a mapping of keys, got ${describe(iss.input)}`
+            : undefined,
+      },
     )
-    .transform(
-      (o): Job => ({
-        jobId,
-        params: o.params,
-        schedules: o.schedule,
-        program: o.program,
-        conditions: o.condition,
-        actions: [...o.action, ...o.successors],
-        metadata: o.metadata,
-        adHoc: o.ad_hoc,
-      }),
-    );
+    .transform((o): Job => ({
+      jobId,
+      params: o.params,
+      schedules: o.schedule,
+      program: o.program,
+      conditions: o.condition,
+      actions: [...o.action, ...o.successors],
+      metadata: o.metadata,
+      adHoc: o.ad_hoc,
+    }));
 }
 
 function describe(value: unknown): string {

@@ -31,7 +31,14 @@ export async function listJobFiles(root: string): Promise<JobFile[]> {
         continue;
       }
       if (entry.name.startsWith('.') || !entry.name.endsWith('.yaml')) continue;
-      if (entry.isSymbolicLink() && !(await stat(path).then((s) => s.isFile(), () => false))) continue;
+      if (
+        entry.isSymbolicLink() &&
+        !(await stat(path).then(
+          (s) => s.isFile(),
+          () => false,
+        ))
+      )
+        continue;
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       const jobId = relative(root, path).slice(0, -'.yaml'.length).split(sep).join('/');
       files.push({ jobId, path });
@@ -66,18 +73,29 @@ const CHUNK = 100;
  * not run with problems (the daemon) refuses the result when any exist.
  */
 export async function loadJobsDir(dir: string, options: LoadOptions): Promise<LoadedJobs> {
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new JobsDirError(`not a directory: ${dir}`);
   const display = options.displayDir ?? dir;
   const list = await listJobFiles(dir);
   const files: ParsedJobFile[] = [];
   for (let i = 0; i < list.length; i += CHUNK) {
     const chunk = list.slice(i, i + CHUNK);
-    const texts = await Promise.all(chunk.map((f) => readFile(f.path, 'utf8').then((t) => t, (err: unknown) => err)));
+    const texts = await Promise.all(
+      chunk.map((f) =>
+        readFile(f.path, 'utf8').then(
+          (t) => t,
+          (err: unknown) => err,
+        ),
+      ),
+    );
     chunk.forEach((f, j) => {
       const file = join(display, `${f.jobId}.yaml`);
       const text = texts[j];
-      if (typeof text === 'string') files.push(parseJobFile(f.jobId, file, text, options.calendars));
+      if (typeof text === 'string')
+        files.push(parseJobFile(f.jobId, file, text, options.calendars));
       else files.push(unreadable(f.jobId, file, text));
     });
   }
@@ -86,7 +104,14 @@ export async function loadJobsDir(dir: string, options: LoadOptions): Promise<Lo
   const lookup = jobParamsLookup(files);
   const problems: JobProblem[] = files.flatMap((f) => f.problems);
   for (const f of files) {
-    if (f.job) problems.push(...checkJob(f.job, f.file, f.source, { now: options.now, jobs: lookup, calendars: options.calendars }));
+    if (f.job)
+      problems.push(
+        ...checkJob(f.job, f.file, f.source, {
+          now: options.now,
+          jobs: lookup,
+          calendars: options.calendars,
+        }),
+      );
   }
   return { jobs, files, problems: problems.sort(compareJobProblems) };
 }

@@ -20,14 +20,37 @@ export interface ParsedJobFile {
  * (syntax errors, empty files, a top-level list): one bad file never hides
  * the problems of the others.
  */
-export function parseJobFile(jobId: string, file: string, text: string, calendars: CalendarResolver): ParsedJobFile {
+export function parseJobFile(
+  jobId: string,
+  file: string,
+  text: string,
+  calendars: CalendarResolver,
+): ParsedJobFile {
   const source = parseYamlSource(text);
-  const problem = (message: string, line?: number, col?: number): JobProblem => ({ jobId, file, line, col, message });
+  const problem = (message: string, line?: number, col?: number): JobProblem => ({
+    jobId,
+    file,
+    line,
+    col,
+    message,
+  });
   if (source.errors.length > 0) {
-    return { jobId, file, source, job: undefined, problems: source.errors.map((e) => problem(e.message, e.line, e.col)) };
+    return {
+      jobId,
+      file,
+      source,
+      job: undefined,
+      problems: source.errors.map((e) => problem(e.message, e.line, e.col)),
+    };
   }
   if (source.value === undefined || source.value === null) {
-    return { jobId, file, source, job: undefined, problems: [problem('empty job file: a job needs at least a program', 1, 1)] };
+    return {
+      jobId,
+      file,
+      source,
+      job: undefined,
+      problems: [problem('empty job file: a job needs at least a program', 1, 1)],
+    };
   }
   const result = safeParse(jobSchema(jobId, calendars), source.value);
   if (result.success) return { jobId, file, source, job: result.data, problems: [] };

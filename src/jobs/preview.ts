@@ -25,7 +25,12 @@ export interface PreviewOptions {
   readonly onScheduleError?: (jobId: string, scheduleIndex: number, err: unknown) => void;
 }
 
-function* scheduleRuns(job: Job, index: number, schedule: StartSchedule, from: Time): Generator<PreviewRun> {
+function* scheduleRuns(
+  job: Job,
+  index: number,
+  schedule: StartSchedule,
+  from: Time,
+): Generator<PreviewRun> {
   for (const scheduled of schedule.times(from)) {
     const args = runArgs(job, scheduled);
     yield {
@@ -44,13 +49,21 @@ function* scheduleRuns(job: Job, index: number, schedule: StartSchedule, from: T
  * order (ties by job id, then schedule), up to `to` or `count`. Pure: no
  * clock, no database; `apsisctl preview` prints it.
  */
-export function* previewRuns(jobs: Iterable<Job>, options: PreviewOptions): Generator<PreviewRun, void, undefined> {
+export function* previewRuns(
+  jobs: Iterable<Job>,
+  options: PreviewOptions,
+): Generator<PreviewRun, void, undefined> {
   const sorted = [...jobs].sort((a, b) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
   const sources: (TimedSource<PreviewRun> & { jobId: string; index: number })[] = [];
   for (const job of sorted) {
     job.schedules.forEach((schedule, index) => {
       if (!schedule.enabled) return;
-      sources.push({ items: scheduleRuns(job, index, schedule, options.from), order: sources.length, jobId: job.jobId, index });
+      sources.push({
+        items: scheduleRuns(job, index, schedule, options.from),
+        order: sources.length,
+        jobId: job.jobId,
+        index,
+      });
     });
   }
   let emitted = 0;

@@ -11,7 +11,9 @@ export interface JobProblem {
 /** `JOB_ID: FILE:LINE:COL: message`, the `check-jobs` line. */
 export function formatJobProblem(problem: JobProblem): string {
   const where =
-    problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.col ?? 1}`;
+    problem.line === undefined
+      ? problem.file
+      : `${problem.file}:${problem.line}:${problem.col ?? 1}`;
   return `${problem.jobId}: ${where}: ${problem.message}`;
 }
 

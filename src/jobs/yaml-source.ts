@@ -1,4 +1,14 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { PathKey, Problem } from '../validation/index.js';
 
 export interface Position {
@@ -39,13 +49,23 @@ export interface YamlSource {
  */
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true, version: '1.2', logLevel: 'error' });
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    merge: true,
+    version: '1.2',
+    logLevel: 'error',
+  });
   const position = (offset: number): Position => lineCounter.linePos(offset);
   const errors = doc.errors.map((err): LocatedMessage => {
     const at = position(err.pos[0]);
     if (err.code === 'DUPLICATE_KEY') {
       const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))?.[0].trim() ?? '';
-      return { ...at, message: `found duplicate key ${JSON.stringify(key.replace(/^["']|["']$/g, ''))}` };
+      return {
+        ...at,
+        message: `found duplicate key ${JSON.stringify(key.replace(/^["']|["']$/g, ''))}`,
+      };
     }
     return { ...at, message: `YAML syntax error: ${err.message}` };
   });
@@ -74,7 +94,10 @@ function writtenPath(doc: Document, path: readonly PathKey[]): PathKey[] {
     }
     out.push(key);
     if (isSeq(node) && typeof key === 'number') node = node.items[key];
-    else if (isMap(node)) node = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key))?.value;
+    else if (isMap(node))
+      node = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key),
+      )?.value;
     else node = undefined;
   }
   return out;
@@ -98,7 +121,9 @@ function findNode(doc: Document, path: readonly PathKey[], atKey: boolean): Node
       else if (key === 0) continue;
       else return found;
     } else if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key,
+      );
       if (!pair) return found;
       node = last && atKey ? pair.key : pair.value;
     } else {

@@ -44,7 +44,14 @@ export type BoundProgram =
   | BoundProcstarProgram
   | BoundProcstarEcsProgram
   | { type: 'stats'; path: string | null }
-  | { type: 'archive'; age: number; path: string; count: number; chunk_size: number | null; chunk_sleep: number | null }
+  | {
+      type: 'archive';
+      age: number;
+      path: string;
+      count: number;
+      chunk_size: number | null;
+      chunk_sleep: number | null;
+    }
   | { type: 'vacuum' };
 
 /** The shell `procstar-shell` and `procstar-ecs` commands run in. */
@@ -66,13 +73,20 @@ function bindTimeout(timeout: TimeoutSpec | null, context: TemplateContext): Bou
 }
 
 /** A templated number; an empty expansion means "not set", as in Apsis. */
-function bindNumber(template: string | null, context: TemplateContext, what: string, integer = false): number | null {
+function bindNumber(
+  template: string | null,
+  context: TemplateContext,
+  what: string,
+  integer = false,
+): number | null {
   if (template === null) return null;
   const text = renderTemplate(template, context).trim();
   if (text === '') return null;
   const value = Number(text);
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new InvalidValueError(`${what}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(text)}`);
+    throw new InvalidValueError(
+      `${what}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(text)}`,
+    );
   }
   return value;
 }
@@ -91,7 +105,10 @@ export function bindProgram(program: ProgramSpec, context: TemplateContext): Bou
     case 'no-op':
       return {
         type: 'no-op',
-        duration: program.duration === null ? null : parseDuration(renderTemplate(program.duration, context)),
+        duration:
+          program.duration === null
+            ? null
+            : parseDuration(renderTemplate(program.duration, context)),
         success: program.success,
       };
     case 'procstar':

@@ -98,11 +98,15 @@ const signalField = checkedTemplate(toSignalName);
 const durationTemplate = checkedTemplate(parseDuration);
 const numberTemplate = (what: string) =>
   checkedTemplate((v) => {
-    if (v.trim() === '' || !Number.isFinite(Number(v))) throw new Error(`${what} must be a number, got ${JSON.stringify(v)}`);
+    if (v.trim() === '' || !Number.isFinite(Number(v)))
+      throw new Error(`${what} must be a number, got ${JSON.stringify(v)}`);
   });
 
 const stopSchema = z
-  .strictObject({ signal: signalField.default(DEFAULT_STOP.signal), grace_period: durationTemplate.default(DEFAULT_STOP.grace_period) })
+  .strictObject({
+    signal: signalField.default(DEFAULT_STOP.signal),
+    grace_period: durationTemplate.default(DEFAULT_STOP.grace_period),
+  })
   .nullish()
   .transform((o): StopSpec => o ?? { ...DEFAULT_STOP });
 
@@ -139,9 +143,16 @@ const programTypes = {
       }),
       success: z.boolean().nullable().default(true),
     })
-    .transform((o): NoOpProgramSpec => ({ type: 'no-op', duration: o.duration ?? null, success: o.success })),
+    .transform((o): NoOpProgramSpec => ({
+      type: 'no-op',
+      duration: o.duration ?? null,
+      success: o.success,
+    })),
   procstar: z
-    .strictObject({ argv: z.array(stringish, { error: 'argv must be a list of strings' }), ...procstarCommon })
+    .strictObject({
+      argv: z.array(stringish, { error: 'argv must be a list of strings' }),
+      ...procstarCommon,
+    })
     .transform((o): ProcstarProgramSpec => ({ type: 'procstar', ...o })),
   'procstar-shell': z
     .strictObject({ command: stringish, ...procstarCommon })
@@ -149,18 +160,29 @@ const programTypes = {
   'procstar-ecs': z
     .strictObject({
       command: nullableTemplate,
-      argv: z.array(stringish).nullish().transform((v) => v ?? null),
+      argv: z
+        .array(stringish)
+        .nullish()
+        .transform((v) => v ?? null),
       stop: stopSchema,
       timeout: timeoutSchema,
-      mem_gb: numberTemplate('mem_gb').nullish().transform((v) => v ?? null),
-      vcpu: numberTemplate('vcpu').nullish().transform((v) => v ?? null),
-      disk_gb: numberTemplate('disk_gb').nullish().transform((v) => v ?? null),
+      mem_gb: numberTemplate('mem_gb')
+        .nullish()
+        .transform((v) => v ?? null),
+      vcpu: numberTemplate('vcpu')
+        .nullish()
+        .transform((v) => v ?? null),
+      disk_gb: numberTemplate('disk_gb')
+        .nullish()
+        .transform((v) => v ?? null),
       role: nullableTemplate,
       task_definition: nullableTemplate,
     })
     .superRefine((o, ctx) => {
-      if (o.command !== null && o.argv !== null) ctx.addIssue({ code: 'custom', message: "specify either 'command' or 'argv', not both" });
-      if (o.command === null && o.argv === null) ctx.addIssue({ code: 'custom', message: "must specify either 'command' or 'argv'" });
+      if (o.command !== null && o.argv !== null)
+        ctx.addIssue({ code: 'custom', message: "specify either 'command' or 'argv', not both" });
+      if (o.command === null && o.argv === null)
+        ctx.addIssue({ code: 'custom', message: "must specify either 'command' or 'argv'" });
     })
     .transform((o): ProcstarEcsProgramSpec => ({ type: 'procstar-ecs', ...o })),
   stats: z
@@ -171,19 +193,21 @@ const programTypes = {
       age: durationTemplate,
       path: stringish,
       count: z.coerce.number().int(),
-      chunk_size: z.coerce.number().int().positive({ message: 'chunk_size must be a positive integer' }).nullish(),
+      chunk_size: z.coerce
+        .number()
+        .int()
+        .positive({ message: 'chunk_size must be a positive integer' })
+        .nullish(),
       chunk_sleep: z.coerce.number().nonnegative().nullish(),
     })
-    .transform(
-      (o): ArchiveProgramSpec => ({
-        type: 'archive',
-        age: o.age,
-        path: o.path,
-        count: o.count,
-        chunk_size: o.chunk_size ?? null,
-        chunk_sleep: o.chunk_sleep ?? null,
-      }),
-    ),
+    .transform((o): ArchiveProgramSpec => ({
+      type: 'archive',
+      age: o.age,
+      path: o.path,
+      count: o.count,
+      chunk_size: o.chunk_size ?? null,
+      chunk_sleep: o.chunk_sleep ?? null,
+    })),
   vacuum: z.strictObject({}).transform((): VacuumProgramSpec => ({ type: 'vacuum' })),
 } satisfies Record<string, z.ZodType<ProgramSpec>>;
 
@@ -197,5 +221,8 @@ export const INTERNAL_PROGRAM_ALIASES: Readonly<Record<string, string>> = {
   'apsis.program.internal.vacuum.VacuumProgram': 'vacuum',
 };
 
-export const programSchema = typedSchema<ProgramSpec>('program', programTypes, INTERNAL_PROGRAM_ALIASES);
-
+export const programSchema = typedSchema<ProgramSpec>(
+  'program',
+  programTypes,
+  INTERNAL_PROGRAM_ALIASES,
+);

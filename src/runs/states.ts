@@ -14,9 +14,19 @@ export const STATES = [
 
 export type State = (typeof STATES)[number];
 
-export const FINISHED_STATES: ReadonlySet<State> = new Set(['success', 'failure', 'error', 'skipped']);
+export const FINISHED_STATES: ReadonlySet<State> = new Set([
+  'success',
+  'failure',
+  'error',
+  'skipped',
+]);
 /** States whose runs have a task or program in flight. */
-export const ACTIVE_STATES: ReadonlySet<State> = new Set(['waiting', 'starting', 'running', 'stopping']);
+export const ACTIVE_STATES: ReadonlySet<State> = new Set([
+  'waiting',
+  'starting',
+  'running',
+  'stopping',
+]);
 
 /** Allowed transitions, to ← from (apsis-model.md §7.2). */
 export const TRANSITIONS: Readonly<Record<State, ReadonlySet<State>>> = {
@@ -43,7 +53,7 @@ export function isFinished(state: State): boolean {
 /** States reachable from `state` by zero or more transitions. */
 export function reachable(state: State): Set<State> {
   const result = new Set<State>([state]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const to of STATES) {
       if (!result.has(to) && [...TRANSITIONS[to]].some((from) => result.has(from))) {

@@ -13,7 +13,14 @@ import {
   type TimeZone,
 } from '../time/index.js';
 import { shiftSuffix } from './daily.js';
-import { argsPrefix, withArgs, type Args, type ScheduledTime, type StartSchedule, type StopSchedule } from './schedule.js';
+import {
+  argsPrefix,
+  withArgs,
+  type Args,
+  type ScheduledTime,
+  type StartSchedule,
+  type StopSchedule,
+} from './schedule.js';
 
 /** A daytime on a date derived from the nominal date (apsis-model.md §2.4). */
 export interface DaytimeSpec {
@@ -25,11 +32,19 @@ export interface DaytimeSpec {
 export function daytimeSpecToJso(spec: DaytimeSpec): unknown {
   return spec.dateShift === 0 && spec.calShift === 0
     ? formatDaytime(spec.daytime)
-    : { daytime: formatDaytime(spec.daytime), date_shift: spec.dateShift, cal_shift: spec.calShift };
+    : {
+        daytime: formatDaytime(spec.daytime),
+        date_shift: spec.dateShift,
+        cal_shift: spec.calShift,
+      };
 }
 
 function daytimeSpecToString(spec: DaytimeSpec): string {
-  return formatDaytime(spec.daytime) + shiftSuffix(spec.calShift, 'cal days') + shiftSuffix(spec.dateShift, 'days');
+  return (
+    formatDaytime(spec.daytime) +
+    shiftSuffix(spec.calShift, 'cal days') +
+    shiftSuffix(spec.dateShift, 'days')
+  );
 }
 
 export interface DailyIntervalOptions {
@@ -121,7 +136,10 @@ export class DailyIntervalSchedule implements StartSchedule {
     for (;;) {
       // Open every window that starts no later than the earliest open time,
       // so overlapping windows interleave in time order.
-      let earliest = open.reduce<Window | undefined>((a, w) => (a === undefined || w.next < a.next ? w : a), undefined);
+      let earliest = open.reduce<Window | undefined>(
+        (a, w) => (a === undefined || w.next < a.next ? w : a),
+        undefined,
+      );
       while (earliest === undefined || pending.next <= earliest.next) {
         if (pending.next < pending.end) {
           open.push(pending);
@@ -131,7 +149,10 @@ export class DailyIntervalSchedule implements StartSchedule {
         }
         nextDate = this.calendar.after(nextDate + 1);
         pending = this.openWindow(nextDate, from);
-        earliest = open.reduce<Window | undefined>((a, w) => (a === undefined || w.next < a.next ? w : a), undefined);
+        earliest = open.reduce<Window | undefined>(
+          (a, w) => (a === undefined || w.next < a.next ? w : a),
+          undefined,
+        );
       }
       const time = earliest.next;
       const local = toLocal(time, this.tz);

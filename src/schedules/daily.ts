@@ -10,7 +10,14 @@ import {
   type Time,
   type TimeZone,
 } from '../time/index.js';
-import { argsPrefix, withArgs, type Args, type ScheduledTime, type StartSchedule, type StopSchedule } from './schedule.js';
+import {
+  argsPrefix,
+  withArgs,
+  type Args,
+  type ScheduledTime,
+  type StartSchedule,
+  type StopSchedule,
+} from './schedule.js';
 
 export interface DailyOptions {
   tz: TimeZone;
@@ -80,7 +87,12 @@ export class DailySchedule implements StartSchedule {
         yield {
           time,
           args: withArgs(
-            { date: formatDate(date), time: formatTime(time), daytime: formatDaytime(daytime), ...common },
+            {
+              date: formatDate(date),
+              time: formatTime(time),
+              daytime: formatDaytime(daytime),
+              ...common,
+            },
             this.args,
           ),
         };

@@ -1,5 +1,12 @@
 import { formatTime, type Time } from '../time/index.js';
-import { argsPrefix, withArgs, type Args, type ScheduledTime, type StartSchedule, type StopSchedule } from './schedule.js';
+import {
+  argsPrefix,
+  withArgs,
+  type Args,
+  type ScheduledTime,
+  type StartSchedule,
+  type StopSchedule,
+} from './schedule.js';
 
 export interface ExplicitOptions {
   times: readonly Time[];
@@ -39,7 +46,12 @@ export class ExplicitSchedule implements StartSchedule {
   }
 
   toJso(): Record<string, unknown> {
-    return { type: this.type, enabled: this.enabled, times: this.timeList.map(formatTime), args: this.args };
+    return {
+      type: this.type,
+      enabled: this.enabled,
+      times: this.timeList.map(formatTime),
+      args: this.args,
+    };
   }
 
   toString(): string {

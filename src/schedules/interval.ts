@@ -1,5 +1,20 @@
-import { formatDate, formatDaytime, formatSeconds, formatTime, ORA_EPOCH_OFFSET_MS, utcParts, type Time } from '../time/index.js';
-import { argsPrefix, withArgs, type Args, type ScheduledTime, type StartSchedule, type StopSchedule } from './schedule.js';
+import {
+  formatDate,
+  formatDaytime,
+  formatSeconds,
+  formatTime,
+  ORA_EPOCH_OFFSET_MS,
+  utcParts,
+  type Time,
+} from '../time/index.js';
+import {
+  argsPrefix,
+  withArgs,
+  type Args,
+  type ScheduledTime,
+  type StartSchedule,
+  type StopSchedule,
+} from './schedule.js';
 
 export interface IntervalOptions {
   /** Seconds between runs; > 0. */
@@ -53,13 +68,22 @@ export class IntervalSchedule implements StartSchedule {
       const { date, daytime } = utcParts(time);
       yield {
         time,
-        args: withArgs({ time: formatTime(time), date: formatDate(date), daytime: formatDaytime(daytime) }, this.args),
+        args: withArgs(
+          { time: formatTime(time), date: formatDate(date), daytime: formatDaytime(daytime) },
+          this.args,
+        ),
       };
     }
   }
 
   toJso(): Record<string, unknown> {
-    return { type: this.type, enabled: this.enabled, interval: this.intervalSec, phase: this.phaseSec, args: this.args };
+    return {
+      type: this.type,
+      enabled: this.enabled,
+      interval: this.intervalSec,
+      phase: this.phaseSec,
+      args: this.args,
+    };
   }
 
   toString(): string {

@@ -32,7 +32,7 @@ export function* mergeByTime<T extends { time: Time }>(
   const heap: Head<T>[] = [];
   const push = (head: Head<T>) => {
     heap.push(head);
-    for (let i = heap.length - 1; i > 0; ) {
+    for (let i = heap.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!before(heap[i] as Head<T>, heap[parent] as Head<T>)) break;
       [heap[i], heap[parent]] = [heap[parent] as Head<T>, heap[i] as Head<T>];
@@ -44,7 +44,7 @@ export function* mergeByTime<T extends { time: Time }>(
     const last = heap.pop() as Head<T>;
     if (heap.length > 0) {
       heap[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

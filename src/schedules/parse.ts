@@ -32,7 +32,9 @@ const enabledField = z
 const common = { args: argsMap.default({}), enabled: enabledField };
 
 const stopScheduleSchema = typedSchema<StopSchedule>('stop schedule', {
-  duration: z.strictObject({ duration: durationSeconds }).transform((o) => new DurationStopSchedule(o.duration)),
+  duration: z
+    .strictObject({ duration: durationSeconds })
+    .transform((o) => new DurationStopSchedule(o.duration)),
   daytime: z
     .strictObject({ daytime: daytimeField, tz: timeZoneField })
     .transform((o) => new DaytimeStopSchedule(o.daytime, o.tz)),
@@ -42,15 +44,25 @@ const daytimeSpecSchema = z.union(
   [
     daytimeField.transform((daytime): DaytimeSpec => ({ daytime, dateShift: 0, calShift: 0 })),
     z
-      .strictObject({ daytime: daytimeField, date_shift: intField.default(0), cal_shift: intField.default(0) })
-      .transform((o): DaytimeSpec => ({ daytime: o.daytime, dateShift: o.date_shift, calShift: o.cal_shift })),
+      .strictObject({
+        daytime: daytimeField,
+        date_shift: intField.default(0),
+        cal_shift: intField.default(0),
+      })
+      .transform((o): DaytimeSpec => ({
+        daytime: o.daytime,
+        dateShift: o.date_shift,
+        calShift: o.cal_shift,
+      })),
   ],
   { error: 'expected a daytime (HH:MM:SS) or a mapping {daytime, date_shift, cal_shift}' },
 );
 
 /** The schemas of each start schedule type, keyed by type name. */
 function startScheduleTypes(calendars: CalendarResolver, stop: StopSchedule | undefined) {
-  const calendarField = stringish.default('all').transform((name, ctx) => attempt(ctx, () => calendars.get(name)));
+  const calendarField = stringish
+    .default('all')
+    .transform((name, ctx) => attempt(ctx, () => calendars.get(name)));
   return {
     interval: z
       .strictObject({ interval: durationSeconds, phase: durationSeconds.default(0), ...common })
@@ -59,7 +71,14 @@ function startScheduleTypes(calendars: CalendarResolver, stop: StopSchedule | un
         path: ['phase'],
       })
       .transform(
-        (o) => new IntervalSchedule({ intervalSec: o.interval, phaseSec: o.phase, args: o.args, enabled: o.enabled, stop }),
+        (o) =>
+          new IntervalSchedule({
+            intervalSec: o.interval,
+            phaseSec: o.phase,
+            args: o.args,
+            enabled: o.enabled,
+            stop,
+          }),
       ),
     daily: z
       .strictObject({
@@ -90,7 +109,8 @@ function startScheduleTypes(calendars: CalendarResolver, stop: StopSchedule | un
         start: daytimeSpecSchema,
         stop: daytimeSpecSchema,
         interval: durationSeconds.refine((s) => s > 0 && s < 86400, {
-          error: (iss) => `invalid interval: ${String(iss.input)} (must be more than 0 and less than a day)`,
+          error: (iss) =>
+            `invalid interval: ${String(iss.input)} (must be more than 0 and less than a day)`,
         }),
         ...common,
       })
@@ -109,11 +129,21 @@ function startScheduleTypes(calendars: CalendarResolver, stop: StopSchedule | un
       ),
     explicit: z
       .strictObject({ times: oneOrMany(timeField), ...common })
-      .transform((o) => new ExplicitSchedule({ times: o.times, args: o.args, enabled: o.enabled, stop })),
+      .transform(
+        (o) => new ExplicitSchedule({ times: o.times, args: o.args, enabled: o.enabled, stop }),
+      ),
     cron: z
-      .strictObject({ expr: z.string().superRefine((e, ctx) => void attempt(ctx, () => parseCronExpression(e))), tz: z.string().default('UTC').pipe(timeZoneField), ...common })
+      .strictObject({
+        expr: z.string().superRefine((e, ctx) => void attempt(ctx, () => parseCronExpression(e))),
+        tz: z.string().default('UTC').pipe(timeZoneField),
+        ...common,
+      })
       .transform((o, ctx) =>
-        attempt(ctx, () => new CronSchedule({ expr: o.expr, tz: o.tz, args: o.args, enabled: o.enabled, stop })),
+        attempt(
+          ctx,
+          () =>
+            new CronSchedule({ expr: o.expr, tz: o.tz, args: o.args, enabled: o.enabled, stop }),
+        ),
       ),
   } satisfies Record<string, z.ZodType<StartSchedule>>;
 }
@@ -130,9 +160,10 @@ export function scheduleSchema(calendars: CalendarResolver) {
     if (!wrapped) return adopt(safeParse(plain, value), ctx);
     const stopValue = value.stop;
     const stop =
-      stopValue === null || stopValue === undefined ? undefined : adopt(safeParse(stopScheduleSchema, stopValue), ctx, ['stop']);
+      stopValue === null || stopValue === undefined
+        ? undefined
+        : adopt(safeParse(stopScheduleSchema, stopValue), ctx, ['stop']);
     const start = typedSchema<StartSchedule>('schedule', startScheduleTypes(calendars, stop));
     return adopt(safeParse(start, value.start), ctx, ['start']);
   });
 }
-

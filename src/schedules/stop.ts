@@ -1,4 +1,13 @@
-import { formatDaytime, formatSeconds, gapEnd, localInstants, toLocal, type Daytime, type Time, type TimeZone } from '../time/index.js';
+import {
+  formatDaytime,
+  formatSeconds,
+  gapEnd,
+  localInstants,
+  toLocal,
+  type Daytime,
+  type Time,
+  type TimeZone,
+} from '../time/index.js';
 import type { StopSchedule } from './schedule.js';
 
 /** Stops a run a fixed number of seconds after its schedule time. */

@@ -58,7 +58,9 @@ type Issue = z.core.$ZodRawIssue;
 
 /** A required key that is absent: zod reports it as a type or union mismatch on `undefined`. */
 function isMissing(issue: { code: string; input?: unknown }): boolean {
-  return (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined;
+  return (
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined
+  );
 }
 
 /** Messages in Apsis's words where Apsis has them (`missing key: X`, `unexpected keys: a b`). */
@@ -96,7 +98,9 @@ export function problemsFromZod(error: z.ZodError, prefix: readonly PathKey[] = 
       return { path: [...path, issue.keys[0] as string], message: issue.message, atKey: true };
     }
     const missingKey = isMissing(issue) && path.length > 0;
-    return missingKey ? { path, message: issue.message, missingKey } : { path, message: issue.message };
+    return missingKey
+      ? { path, message: issue.message, missingKey }
+      : { path, message: issue.message };
   });
 }
 

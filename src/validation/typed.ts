@@ -28,16 +28,29 @@ export function typedSchema<T>(
       return z.NEVER;
     }
     if (!isMapping(value)) {
-      ctx.addIssue({ code: 'custom', message: `expected a ${kind} mapping with a type, got ${describeType(value)}`, input: value });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a ${kind} mapping with a type, got ${describeType(value)}`,
+        input: value,
+      });
       return z.NEVER;
     }
     const { type, ...rest } = value;
     if (type === undefined) {
-      ctx.addIssue({ code: 'custom', message: `missing type (${kind} types: ${builtins})`, input: value });
+      ctx.addIssue({
+        code: 'custom',
+        message: `missing type (${kind} types: ${builtins})`,
+        input: value,
+      });
       return z.NEVER;
     }
     if (typeof type !== 'string') {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `bad type: ${JSON.stringify(type)}`, input: type });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `bad type: ${JSON.stringify(type)}`,
+        input: type,
+      });
       return z.NEVER;
     }
     const schema = types[aliases[type] ?? type];
@@ -45,7 +58,12 @@ export function typedSchema<T>(
       const why = type.includes('.')
         ? ': types named by Python class are the original extension mechanism, which has no meaning here'
         : '';
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown ${kind} type: ${type}${why} (${kind} types: ${builtins})`, input: type });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `unknown ${kind} type: ${type}${why} (${kind} types: ${builtins})`,
+        input: type,
+      });
       return z.NEVER;
     }
     return adopt(safeParse(schema, rest), ctx);

@@ -17,25 +17,35 @@ async function check(files: Record<string, string>, at = now): Promise<string[]>
 
 describe('the load-time job check', () => {
   it('accepts schedule_time as a param, which the scheduler supplies', async () => {
-    assert.deepEqual(await check({ 'a.yaml': `params: [schedule_time]\n${DAILY}program: {type: procstar-shell, command: "echo {{ schedule_time }}"}\n` }), []);
+    assert.deepEqual(
+      await check({
+        'a.yaml': `params: [schedule_time]\n${DAILY}program: {type: procstar-shell, command: "echo {{ schedule_time }}"}\n`,
+      }),
+      [],
+    );
   });
 
   it('reports params no schedule gives a value, at the schedule', async () => {
-    assert.deepEqual(await check({ 'a.yaml': `params: [date, region]\n${DAILY}program: {type: no-op}\n` }), [
-      'a:2: schedule: missing args (region) for job a',
-    ]);
+    assert.deepEqual(
+      await check({ 'a.yaml': `params: [date, region]\n${DAILY}program: {type: no-op}\n` }),
+      ['a:2: schedule: missing args (region) for job a'],
+    );
   });
 
   it('reports an undefined template name at the field that uses it', async () => {
     assert.deepEqual(
-      await check({ 'a.yaml': `params: [date]\n${DAILY}program:\n  type: procstar\n  argv: [echo, "{{ date }}", "{{ region }}"]\n` }),
+      await check({
+        'a.yaml': `params: [date]\n${DAILY}program:\n  type: procstar\n  argv: [echo, "{{ date }}", "{{ region }}"]\n`,
+      }),
       ["a:5: program.argv[2]: name 'region' is not defined"],
     );
   });
 
   it('reports a dependency on a job that does not exist', async () => {
     assert.deepEqual(
-      await check({ 'a.yaml': `params: [date]\n${DAILY}program: {type: no-op}\ncondition: {type: dependency, job_id: nope}\n` }),
+      await check({
+        'a.yaml': `params: [date]\n${DAILY}program: {type: no-op}\ncondition: {type: dependency, job_id: nope}\n`,
+      }),
       ['a:4: condition.job_id: unknown job ID: nope'],
     );
   });
@@ -84,18 +94,26 @@ describe('the load-time job check', () => {
         'a.yaml': `params: [date]\n${DAILY}program: {type: no-op}\naction: {type: schedule, job_id: nope, if: {states: [error]}}\nsuccessors: [t]\n`,
         't.yaml': 'params: [date, region]\nprogram: {type: no-op}\n',
       }),
-      ['a:4: action.job_id: unknown job ID in action: nope', 'a:5: successors[0]: missing arg in action: param region of job t'],
+      [
+        'a:4: action.job_id: unknown job ID in action: nope',
+        'a:5: successors[0]: missing arg in action: param region of job t',
+      ],
     );
   });
 
   it('checks template syntax in jobs without schedules', async () => {
-    const [message] = await check({ 'a.yaml': 'program: {type: procstar-shell, command: "echo {{ x"}\n' });
+    const [message] = await check({
+      'a.yaml': 'program: {type: procstar-shell, command: "echo {{ x"}\n',
+    });
     assert.match(message ?? '', /^a:1: /);
   });
 
   it('checks disabled schedules too', async () => {
     assert.deepEqual(
-      await check({ 'a.yaml': 'params: [x]\nschedule: {type: interval, interval: 1h, enabled: false}\nprogram: {type: no-op}\n' }),
+      await check({
+        'a.yaml':
+          'params: [x]\nschedule: {type: interval, interval: 1h, enabled: false}\nprogram: {type: no-op}\n',
+      }),
       ['a:2: schedule: missing args (x) for job a'],
     );
   });
@@ -103,13 +121,20 @@ describe('the load-time job check', () => {
   it('reports a calendar file running out at the schedule', async () => {
     const root = tempDir();
     writeFiles(root, {
-      'jobs/a.yaml': 'schedule: {type: daily, tz: UTC, daytime: "01:00:00", calendar: short}\nprogram: {type: no-op}\n',
+      'jobs/a.yaml':
+        'schedule: {type: daily, tz: UTC, daytime: "01:00:00", calendar: short}\nprogram: {type: no-op}\n',
       'cal/short.cal': 'START 2026-01-01\nSTOP 2026-02-01\n2026-01-05\n',
     });
     const { calendarsFromDir } = await import('../../src/jobs/index.js');
-    const { problems } = await loadJobsDir(`${root}/jobs`, { calendars: calendarsFromDir(`${root}/cal`), now });
-    assert.deepEqual(problems.map((p) => p.message), [
-      'schedule: date 2026-03-01 is outside calendar short, which covers 2026-01-01 up to 2026-02-01 (exclusive); extend the calendar file',
-    ]);
+    const { problems } = await loadJobsDir(`${root}/jobs`, {
+      calendars: calendarsFromDir(`${root}/cal`),
+      now,
+    });
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      [
+        'schedule: date 2026-03-01 is outside calendar short, which covers 2026-01-01 up to 2026-02-01 (exclusive); extend the calendar file',
+      ],
+    );
   });
 });

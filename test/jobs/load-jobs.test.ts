@@ -39,7 +39,10 @@ describe('listJobFiles', () => {
 
 describe('loadJobsDir', () => {
   it('refuses a path that is not a directory', async () => {
-    await assert.rejects(loadJobsDir('/no/such/dir', { calendars: builtinCalendars, now }), /not a directory: \/no\/such\/dir/);
+    await assert.rejects(
+      loadJobsDir('/no/such/dir', { calendars: builtinCalendars, now }),
+      /not a directory: \/no\/such\/dir/,
+    );
   });
 
   it('keeps valid jobs and reports every problem of every broken one', async () => {
@@ -50,7 +53,11 @@ describe('loadJobsDir', () => {
       'bad/empty.yaml': '',
       'bad/keys.yaml': 'program: {type: no-op}\nconditions: []\n',
     });
-    const { jobs, problems } = await loadJobsDir(root, { calendars: builtinCalendars, now, displayDir: 'jobs' });
+    const { jobs, problems } = await loadJobsDir(root, {
+      calendars: builtinCalendars,
+      now,
+      displayDir: 'jobs',
+    });
     assert.deepEqual([...jobs.keys()], ['good']);
     assert.deepEqual(
       problems.map((p) => [p.jobId, p.file, p.line]),
@@ -66,10 +73,14 @@ describe('loadJobsDir', () => {
     const root = tempDir();
     writeFiles(root, {
       'upstream.yaml': 'params: [date]\nprogram: {type: nope}\n',
-      'downstream.yaml': 'params: [date]\nschedule: {type: daily, tz: UTC, daytime: "01:00:00"}\nprogram: {type: no-op}\ncondition: {type: dependency, job_id: upstream}\n',
+      'downstream.yaml':
+        'params: [date]\nschedule: {type: daily, tz: UTC, daytime: "01:00:00"}\nprogram: {type: no-op}\ncondition: {type: dependency, job_id: upstream}\n',
     });
     const { problems } = await loadJobsDir(root, { calendars: builtinCalendars, now });
-    assert.deepEqual(problems.map((p) => p.jobId), ['upstream']);
+    assert.deepEqual(
+      problems.map((p) => p.jobId),
+      ['upstream'],
+    );
   });
 
   it('loads many files, in chunks, without losing any', async () => {

@@ -38,7 +38,16 @@ job_id: test/job
       ],
     );
     const jso = jobToJso(job);
-    assert.deepEqual(Object.keys(jso), ['job_id', 'params', 'schedule', 'program', 'condition', 'action', 'metadata', 'ad_hoc']);
+    assert.deepEqual(Object.keys(jso), [
+      'job_id',
+      'params',
+      'schedule',
+      'program',
+      'condition',
+      'action',
+      'metadata',
+      'ad_hoc',
+    ]);
   });
 
   it('always gives metadata a labels list', () => {
@@ -59,7 +68,8 @@ job_id: test/job
   });
 
   it('accepts the internal programs by their Apsis class names', () => {
-    const program = parse('program: {type: apsis.program.internal.vacuum.VacuumProgram}').job?.program;
+    const program = parse('program: {type: apsis.program.internal.vacuum.VacuumProgram}').job
+      ?.program;
     assert.deepEqual(program, { type: 'vacuum' });
   });
 
@@ -69,7 +79,10 @@ defaults: &d {region: yes}
 program: {type: no-op}
 `);
     assert.equal(job, undefined);
-    assert.deepEqual(problems.map((p) => p.message), ['unexpected keys: defaults']);
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      ['unexpected keys: defaults'],
+    );
     const merged = parse(`
 params: [a]
 schedule: {type: daily, tz: UTC, daytime: 9:30:00, args: {a: yes}}
@@ -81,21 +94,30 @@ program: {type: no-op}
   it('reports a syntax error at its line, naming the job and file', () => {
     const { problems } = parse('program:\n  type: no-op\n  duration: [1, 2\nschedule: x\n');
     assert.equal(problems.length, 1);
-    assert.deepEqual([problems[0]?.jobId, problems[0]?.file, problems[0]?.line], ['test/job', 'jobs/test/job.yaml', 4]);
+    assert.deepEqual(
+      [problems[0]?.jobId, problems[0]?.file, problems[0]?.line],
+      ['test/job', 'jobs/test/job.yaml', 4],
+    );
     assert.match(problems[0]?.message ?? '', /^YAML syntax error: /);
   });
 
   it('reports a duplicate key at the second occurrence, as Apsis words it', () => {
-    assert.deepEqual(messages('program:\n  type: no-op\n  type: no-op\n'), ['3:3: found duplicate key "type"']);
+    assert.deepEqual(messages('program:\n  type: no-op\n  type: no-op\n'), [
+      '3:3: found duplicate key "type"',
+    ]);
   });
 
   it('reports an empty file and a non-mapping document instead of crashing', () => {
     assert.deepEqual(messages(''), ['1:1: empty job file: a job needs at least a program']);
-    assert.deepEqual(messages('- a\n- b\n'), ['1:1: a job file must be a mapping of keys, got a list']);
+    assert.deepEqual(messages('- a\n- b\n'), [
+      '1:1: a job file must be a mapping of keys, got a list',
+    ]);
   });
 
   it('reports unknown keys where the first one is written', () => {
-    assert.deepEqual(messages('program: {type: no-op}\nconditions: []\nactions: []\n'), ['2:1: unexpected keys: conditions actions']);
+    assert.deepEqual(messages('program: {type: no-op}\nconditions: []\nactions: []\n'), [
+      '2:1: unexpected keys: conditions actions',
+    ]);
   });
 
   it('reports a missing program at the top of the document', () => {
@@ -103,17 +125,25 @@ program: {type: no-op}
   });
 
   it('locates a problem inside a single schedule written without a list', () => {
-    assert.deepEqual(messages('schedule:\n  type: daily\n  tz: UTC\n  daytime: "9:30"\nprogram: {type: no-op}\n'), [
-      '4:12: schedule.daytime: not a time of day (HH:MM:SS): "9:30"',
-    ]);
+    assert.deepEqual(
+      messages('schedule:\n  type: daily\n  tz: UTC\n  daytime: "9:30"\nprogram: {type: no-op}\n'),
+      ['4:12: schedule.daytime: not a time of day (HH:MM:SS): "9:30"'],
+    );
   });
 
   it('checks that job_id matches the path', () => {
-    assert.deepEqual(messages('job_id: other\nprogram: {type: no-op}\n'), ['1:9: job_id: JSON job_id mismatch test/job']);
+    assert.deepEqual(messages('job_id: other\nprogram: {type: no-op}\n'), [
+      '1:9: job_id: JSON job_id mismatch test/job',
+    ]);
   });
 
   it('explains how to quote a template used as a dependency job id', () => {
-    const [message] = messages('program: {type: no-op}\ncondition: {type: dependency, job_id: {x: 1}}\n');
-    assert.match(message ?? '', /job_id must be a string; if using Jinja2 templates, make sure the value is quoted in YAML/);
+    const [message] = messages(
+      'program: {type: no-op}\ncondition: {type: dependency, job_id: {x: 1}}\n',
+    );
+    assert.match(
+      message ?? '',
+      /job_id must be a string; if using Jinja2 templates, make sure the value is quoted in YAML/,
+    );
   });
 });

@@ -47,14 +47,27 @@ describe('daily across DST', () => {
   });
 
   it('does not repeat the earlier instant when resumed inside the repeated hour', () => {
-    const s = schedule({ type: 'daily', tz: 'America/New_York', daytime: ['01:30:00', '01:45:00'] });
+    const s = schedule({
+      type: 'daily',
+      tz: 'America/New_York',
+      daytime: ['01:30:00', '01:45:00'],
+    });
     // 06:10Z is 01:10 EST, the second pass through 01:xx: both daytimes have
     // already run at their earlier (EDT) instants.
-    assert.deepEqual(times(s, '2026-11-01T06:10:00Z', 2), ['2026-11-02T06:30:00+00:00', '2026-11-02T06:45:00+00:00']);
+    assert.deepEqual(times(s, '2026-11-01T06:10:00Z', 2), [
+      '2026-11-02T06:30:00+00:00',
+      '2026-11-02T06:45:00+00:00',
+    ]);
   });
 
   it('generates date, time, daytime, calendar and tz args in the original formats', () => {
-    const s = schedule({ type: 'daily', tz: 'America/New_York', daytime: '09:30:00', calendar: 'Mon-Fri', args: { region: 'us' } });
+    const s = schedule({
+      type: 'daily',
+      tz: 'America/New_York',
+      daytime: '09:30:00',
+      calendar: 'Mon-Fri',
+      args: { region: 'us' },
+    });
     assert.deepEqual(take(s, '2026-03-06T15:00:00Z', 1), [
       {
         time: '2026-03-09T13:30:00+00:00',
@@ -73,7 +86,13 @@ describe('daily across DST', () => {
 
 describe('daily-interval across DST', () => {
   it('steps in real seconds through the New York spring-forward gap', () => {
-    const s = schedule({ type: 'daily-interval', tz: 'America/New_York', start: '01:00:00', stop: '04:00:00', interval: '30m' });
+    const s = schedule({
+      type: 'daily-interval',
+      tz: 'America/New_York',
+      start: '01:00:00',
+      stop: '04:00:00',
+      interval: '30m',
+    });
     const runs = take(s, '2026-03-08T00:00:00Z', 5);
     assert.deepEqual(
       runs.map((r) => [r.time, r.args.daytime]),
@@ -88,7 +107,13 @@ describe('daily-interval across DST', () => {
   });
 
   it('runs through both passes of the repeated New York hour in November', () => {
-    const s = schedule({ type: 'daily-interval', tz: 'America/New_York', start: '00:30:00', stop: '03:00:00', interval: '30m' });
+    const s = schedule({
+      type: 'daily-interval',
+      tz: 'America/New_York',
+      start: '00:30:00',
+      stop: '03:00:00',
+      interval: '30m',
+    });
     const runs = take(s, '2026-11-01T00:00:00Z', 8);
     assert.deepEqual(
       runs.map((r) => [r.time, r.args.daytime]),
@@ -106,7 +131,13 @@ describe('daily-interval across DST', () => {
   });
 
   it('starts a window whose start falls in the gap when the gap ends, not skipping the date', () => {
-    const s = schedule({ type: 'daily-interval', tz: 'America/New_York', start: '02:30:00', stop: '04:00:00', interval: '30m' });
+    const s = schedule({
+      type: 'daily-interval',
+      tz: 'America/New_York',
+      start: '02:30:00',
+      stop: '04:00:00',
+      interval: '30m',
+    });
     assert.deepEqual(between(s, '2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z'), [
       '2026-03-08T07:00:00+00:00',
       '2026-03-08T07:30:00+00:00',
@@ -114,7 +145,13 @@ describe('daily-interval across DST', () => {
   });
 
   it('ends a London window at 02:30 BST on the March change', () => {
-    const s = schedule({ type: 'daily-interval', tz: 'Europe/London', start: '00:30:00', stop: '02:30:00', interval: '30m' });
+    const s = schedule({
+      type: 'daily-interval',
+      tz: 'Europe/London',
+      start: '00:30:00',
+      stop: '02:30:00',
+      interval: '30m',
+    });
     assert.deepEqual(between(s, '2026-03-29T00:00:00Z', '2026-03-29T12:00:00Z'), [
       '2026-03-29T00:30:00+00:00',
       '2026-03-29T01:00:00+00:00',
@@ -122,7 +159,13 @@ describe('daily-interval across DST', () => {
   });
 
   it('fits six half-hours into a two-hour London window on the October change', () => {
-    const s = schedule({ type: 'daily-interval', tz: 'Europe/London', start: '00:30:00', stop: '02:30:00', interval: '30m' });
+    const s = schedule({
+      type: 'daily-interval',
+      tz: 'Europe/London',
+      start: '00:30:00',
+      stop: '02:30:00',
+      interval: '30m',
+    });
     const runs = take(s, '2026-10-24T12:00:00Z', 6);
     assert.deepEqual(
       runs.map((r) => [r.time, r.args.daytime, r.args.sched_date]),
@@ -181,13 +224,25 @@ describe('interval across DST', () => {
 
 describe('explicit across DST', () => {
   it('keeps the instants the offsets name, either side of the New York change', () => {
-    const s = schedule({ type: 'explicit', times: ['2026-03-08T03:30:00-04:00', '2026-03-08T01:30:00-05:00'] });
-    assert.deepEqual(times(s, '2026-03-01T00:00:00Z', 5), ['2026-03-08T06:30:00+00:00', '2026-03-08T07:30:00+00:00']);
+    const s = schedule({
+      type: 'explicit',
+      times: ['2026-03-08T03:30:00-04:00', '2026-03-08T01:30:00-05:00'],
+    });
+    assert.deepEqual(times(s, '2026-03-01T00:00:00Z', 5), [
+      '2026-03-08T06:30:00+00:00',
+      '2026-03-08T07:30:00+00:00',
+    ]);
   });
 
   it('runs both 01:30 instants of the London October change when both are listed', () => {
-    const s = schedule({ type: 'explicit', times: ['2026-10-25T01:30:00+01:00', '2026-10-25T01:30:00+00:00'] });
-    assert.deepEqual(times(s, '2026-10-01T00:00:00Z', 5), ['2026-10-25T00:30:00+00:00', '2026-10-25T01:30:00+00:00']);
+    const s = schedule({
+      type: 'explicit',
+      times: ['2026-10-25T01:30:00+01:00', '2026-10-25T01:30:00+00:00'],
+    });
+    assert.deepEqual(times(s, '2026-10-01T00:00:00Z', 5), [
+      '2026-10-25T00:30:00+00:00',
+      '2026-10-25T01:30:00+00:00',
+    ]);
   });
 });
 
@@ -198,12 +253,18 @@ describe('stop schedules across DST', () => {
   };
 
   it('adds a duration in real seconds across the New York change', () => {
-    assert.equal(stopOf({ type: 'duration', duration: '2h' }, '2026-03-08T01:30:00-05:00'), '2026-03-08T08:30:00+00:00');
+    assert.equal(
+      stopOf({ type: 'duration', duration: '2h' }, '2026-03-08T01:30:00-05:00'),
+      '2026-03-08T08:30:00+00:00',
+    );
   });
 
   it('stops at the end of the gap when the stop daytime does not exist (New York, March)', () => {
     assert.equal(
-      stopOf({ type: 'daytime', daytime: '02:30:00', tz: 'America/New_York' }, '2026-03-07T23:00:00-05:00'),
+      stopOf(
+        { type: 'daytime', daytime: '02:30:00', tz: 'America/New_York' },
+        '2026-03-07T23:00:00-05:00',
+      ),
       '2026-03-08T07:00:00+00:00',
     );
   });
@@ -217,7 +278,10 @@ describe('stop schedules across DST', () => {
 
   it('stops at the earlier instant of an ambiguous daytime (New York, November)', () => {
     assert.equal(
-      stopOf({ type: 'daytime', daytime: '01:30:00', tz: 'America/New_York' }, '2026-11-01T00:00:00-04:00'),
+      stopOf(
+        { type: 'daytime', daytime: '01:30:00', tz: 'America/New_York' },
+        '2026-11-01T00:00:00-04:00',
+      ),
       '2026-11-01T05:30:00+00:00',
     );
   });
@@ -225,14 +289,20 @@ describe('stop schedules across DST', () => {
   it('stops at the later instant when the earlier one is not after the schedule time', () => {
     // 01:10 EST, during the repeated hour: 01:30 EDT has passed, 01:30 EST has not.
     assert.equal(
-      stopOf({ type: 'daytime', daytime: '01:30:00', tz: 'America/New_York' }, '2026-11-01T01:10:00-05:00'),
+      stopOf(
+        { type: 'daytime', daytime: '01:30:00', tz: 'America/New_York' },
+        '2026-11-01T01:10:00-05:00',
+      ),
       '2026-11-01T06:30:00+00:00',
     );
   });
 
   it('stops on the next day when the daytime has passed (London, October)', () => {
     assert.equal(
-      stopOf({ type: 'daytime', daytime: '01:00:00', tz: 'Europe/London' }, '2026-10-24T12:00:00+01:00'),
+      stopOf(
+        { type: 'daytime', daytime: '01:00:00', tz: 'Europe/London' },
+        '2026-10-24T12:00:00+01:00',
+      ),
       '2026-10-25T00:00:00+00:00',
     );
   });

@@ -1,11 +1,20 @@
 import { scheduleSchema, type StartSchedule } from '../../src/schedules/index.js';
-import { builtinCalendars, formatTime, parseTime, type CalendarResolver } from '../../src/time/index.js';
+import {
+  builtinCalendars,
+  formatTime,
+  parseTime,
+  type CalendarResolver,
+} from '../../src/time/index.js';
 import { safeParse } from '../../src/validation/index.js';
 
 /** Parses a schedule as a job file would give it; throws with every problem. */
-export function schedule(jso: unknown, calendars: CalendarResolver = builtinCalendars): StartSchedule {
+export function schedule(
+  jso: unknown,
+  calendars: CalendarResolver = builtinCalendars,
+): StartSchedule {
   const result = safeParse(scheduleSchema(calendars), jso);
-  if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!result.success)
+    throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return result.data;
 }
 
@@ -15,7 +24,11 @@ export function times(s: StartSchedule, from: string, count: number): string[] {
 }
 
 /** The first `count` times with their args. */
-export function take(s: StartSchedule, from: string, count: number): { time: string; args: Record<string, string> }[] {
+export function take(
+  s: StartSchedule,
+  from: string,
+  count: number,
+): { time: string; args: Record<string, string> }[] {
   const out: { time: string; args: Record<string, string> }[] = [];
   if (count <= 0) return out;
   for (const t of s.times(parseTime(from))) {

@@ -16,7 +16,29 @@ const holidays = new CalendarResolver(
     name === 'biz'
       ? // Business days of March 2026, without Friday the 13th.
         'START 2026-03-01\nSTOP 2026-04-01\n' +
-        ['02', '03', '04', '05', '06', '09', '10', '11', '12', '16', '17', '18', '19', '20', '23', '24', '25', '26', '27', '30', '31']
+        [
+          '02',
+          '03',
+          '04',
+          '05',
+          '06',
+          '09',
+          '10',
+          '11',
+          '12',
+          '16',
+          '17',
+          '18',
+          '19',
+          '20',
+          '23',
+          '24',
+          '25',
+          '26',
+          '27',
+          '30',
+          '31',
+        ]
           .map((d) => `2026-03-${d}`)
           .join('\n')
       : undefined,
@@ -25,17 +47,17 @@ const holidays = new CalendarResolver(
 
 describe('interval', () => {
   it('aligns to ora epoch 0001-01-01, so 7 hours sits 2 hours off Unix alignment', () => {
-    assert.deepEqual(times(schedule({ type: 'interval', interval: '7h' }), '2026-03-01T00:00:00Z', 2), [
-      '2026-03-01T03:00:00+00:00',
-      '2026-03-01T10:00:00+00:00',
-    ]);
+    assert.deepEqual(
+      times(schedule({ type: 'interval', interval: '7h' }), '2026-03-01T00:00:00Z', 2),
+      ['2026-03-01T03:00:00+00:00', '2026-03-01T10:00:00+00:00'],
+    );
   });
 
   it('lands a 7-day interval on Mondays', () => {
-    assert.deepEqual(times(schedule({ type: 'interval', interval: '7 days' }), '2026-03-03T00:00:00Z', 2), [
-      '2026-03-09T00:00:00+00:00',
-      '2026-03-16T00:00:00+00:00',
-    ]);
+    assert.deepEqual(
+      times(schedule({ type: 'interval', interval: '7 days' }), '2026-03-03T00:00:00Z', 2),
+      ['2026-03-09T00:00:00+00:00', '2026-03-16T00:00:00+00:00'],
+    );
   });
 
   it('adds the phase after each boundary and includes a start that is exactly aligned', () => {
@@ -48,20 +70,36 @@ describe('interval', () => {
   });
 
   it('refuses a phase not between 0 and the interval', () => {
-    assert.deepEqual(problems({ type: 'interval', interval: 60, phase: 60 }), ['phase: phase not between 0 and interval']);
-    assert.deepEqual(problems({ type: 'interval', interval: 0 }), ['phase: phase not between 0 and interval']);
+    assert.deepEqual(problems({ type: 'interval', interval: 60, phase: 60 }), [
+      'phase: phase not between 0 and interval',
+    ]);
+    assert.deepEqual(problems({ type: 'interval', interval: 0 }), [
+      'phase: phase not between 0 and interval',
+    ]);
   });
 
   it('prints as Apsis does', () => {
     const s = schedule({ type: 'interval', interval: '15m', args: { host: 'a' } });
     assert.equal(String(s), '(host=a) every 900.0 sec');
-    assert.deepEqual(s.toJso(), { type: 'interval', enabled: true, interval: 900, phase: 0, args: { host: 'a' } });
+    assert.deepEqual(s.toJso(), {
+      type: 'interval',
+      enabled: true,
+      interval: 900,
+      phase: 0,
+      args: { host: 'a' },
+    });
   });
 });
 
 describe('daily', () => {
   it('runs Sunday 20:00 UTC for each Monday with date_shift -1, date being the Monday', () => {
-    const s = schedule({ type: 'daily', tz: 'UTC', calendar: 'Mon', daytime: '20:00:00', date_shift: -1 });
+    const s = schedule({
+      type: 'daily',
+      tz: 'UTC',
+      calendar: 'Mon',
+      daytime: '20:00:00',
+      date_shift: -1,
+    });
     assert.deepEqual(
       take(s, '2026-03-01T00:00:00Z', 2).map((r) => [r.time, r.args.date]),
       [
@@ -73,7 +111,10 @@ describe('daily', () => {
 
   it('shifts by calendar days first, then by physical days', () => {
     // The run for each business day happens at 06:00 on the next business day.
-    const s = schedule({ type: 'daily', tz: 'UTC', calendar: 'biz', daytime: '06:00:00', cal_shift: 1 }, holidays);
+    const s = schedule(
+      { type: 'daily', tz: 'UTC', calendar: 'biz', daytime: '06:00:00', cal_shift: 1 },
+      holidays,
+    );
     assert.deepEqual(
       take(s, '2026-03-11T07:00:00Z', 3).map((r) => [r.time, r.args.date, r.args.calendar]),
       [
@@ -91,37 +132,72 @@ describe('daily', () => {
   });
 
   it('generates nothing on the none calendar', () => {
-    assert.deepEqual(times(schedule({ type: 'daily', tz: 'UTC', calendar: 'none', daytime: '01:00:00' }), '2026-01-01T00:00:00Z', 3), []);
+    assert.deepEqual(
+      times(
+        schedule({ type: 'daily', tz: 'UTC', calendar: 'none', daytime: '01:00:00' }),
+        '2026-01-01T00:00:00Z',
+        3,
+      ),
+      [],
+    );
   });
 
   it('fails with the calendar range when it runs past the end of a calendar file', () => {
-    const s = schedule({ type: 'daily', tz: 'UTC', calendar: 'biz', daytime: '06:00:00' }, holidays);
+    const s = schedule(
+      { type: 'daily', tz: 'UTC', calendar: 'biz', daytime: '06:00:00' },
+      holidays,
+    );
     assert.throws(() => times(s, '2026-03-31T07:00:00Z', 1), /outside calendar biz/);
   });
 
   it('reports every problem of a bad daily schedule at its key', () => {
-    assert.deepEqual(problems({ type: 'daily', tz: 'Mars/Olympus', daytime: '7:00', calendar: 'weekdays', extra: 1 }), [
-      'tz: unknown time zone: Mars/Olympus (use an IANA name such as America/New_York, or UTC)',
-      'daytime.0: not a time of day (HH:MM:SS): "7:00"',
-      'calendar: no such calendar: weekdays (built in: all, none, weekday expressions such as Mon-Fri; no calendar directory is configured)',
-      ': unexpected keys: extra',
-    ]);
+    assert.deepEqual(
+      problems({
+        type: 'daily',
+        tz: 'Mars/Olympus',
+        daytime: '7:00',
+        calendar: 'weekdays',
+        extra: 1,
+      }),
+      [
+        'tz: unknown time zone: Mars/Olympus (use an IANA name such as America/New_York, or UTC)',
+        'daytime.0: not a time of day (HH:MM:SS): "7:00"',
+        'calendar: no such calendar: weekdays (built in: all, none, weekday expressions such as Mon-Fri; no calendar directory is configured)',
+        ': unexpected keys: extra',
+      ],
+    );
   });
 
   it('requires tz and daytime', () => {
-    assert.deepEqual(problems({ type: 'daily' }), ['tz: missing key: tz', 'daytime: missing key: daytime']);
+    assert.deepEqual(problems({ type: 'daily' }), [
+      'tz: missing key: tz',
+      'daytime: missing key: daytime',
+    ]);
   });
 });
 
 describe('daily-interval', () => {
   it('refuses an interval of a day or more', () => {
-    assert.deepEqual(problems({ type: 'daily-interval', tz: 'UTC', start: '00:00:00', stop: '12:00:00', interval: '1d' }), [
-      'interval: invalid interval: 86400 (must be more than 0 and less than a day)',
-    ]);
+    assert.deepEqual(
+      problems({
+        type: 'daily-interval',
+        tz: 'UTC',
+        start: '00:00:00',
+        stop: '12:00:00',
+        interval: '1d',
+      }),
+      ['interval: invalid interval: 86400 (must be more than 0 and less than a day)'],
+    );
   });
 
   it('ends instead of searching forever when every window is empty', () => {
-    const s = schedule({ type: 'daily-interval', tz: 'UTC', start: '10:00:00', stop: '09:00:00', interval: '1h' });
+    const s = schedule({
+      type: 'daily-interval',
+      tz: 'UTC',
+      start: '10:00:00',
+      stop: '09:00:00',
+      interval: '1h',
+    });
     assert.deepEqual(times(s, '2026-01-01T00:00:00Z', 1), []);
   });
 
@@ -155,7 +231,10 @@ describe('daily-interval', () => {
       stop: { daytime: '05:00:00', date_shift: 1 },
       interval: '2h',
     });
-    assert.equal(String(s), 'Mon-Fri every 7200.0 sec from 21:00:00 to 05:00:00 +1 days America/New_York');
+    assert.equal(
+      String(s),
+      'Mon-Fri every 7200.0 sec from 21:00:00 to 05:00:00 +1 days America/New_York',
+    );
   });
 });
 
@@ -163,17 +242,26 @@ describe('cron', () => {
   it('parses from a job file with tz defaulting to UTC', () => {
     const s = schedule({ type: 'cron', expr: '30 7 * * Mon-Fri', args: { a: 1 } });
     assert.equal(String(s), '(a=1) cron 30 7 * * Mon-Fri UTC');
-    assert.deepEqual(times(s, '2026-03-06T08:00:00Z', 2), ['2026-03-09T07:30:00+00:00', '2026-03-10T07:30:00+00:00']);
+    assert.deepEqual(times(s, '2026-03-06T08:00:00Z', 2), [
+      '2026-03-09T07:30:00+00:00',
+      '2026-03-10T07:30:00+00:00',
+    ]);
   });
 
   it('reports a bad expression at expr', () => {
-    assert.deepEqual(problems({ type: 'cron', expr: '0 25 * * *' }), ['expr: cron expression "0 25 * * *": hour 25 is out of range 0-23']);
+    assert.deepEqual(problems({ type: 'cron', expr: '0 25 * * *' }), [
+      'expr: cron expression "0 25 * * *": hour 25 is out of range 0-23',
+    ]);
   });
 });
 
 describe('explicit', () => {
   it('yields listed times at or after the start, sorted', () => {
-    const s = schedule({ type: 'explicit', times: ['2026-05-01T00:00:00Z', '2026-04-01T00:00:00Z'], args: { n: 1 } });
+    const s = schedule({
+      type: 'explicit',
+      times: ['2026-05-01T00:00:00Z', '2026-04-01T00:00:00Z'],
+      args: { n: 1 },
+    });
     assert.deepEqual(take(s, '2026-04-01T00:00:00Z', 5), [
       { time: '2026-04-01T00:00:00+00:00', args: { time: '2026-04-01T00:00:00+00:00', n: '1' } },
       { time: '2026-05-01T00:00:00+00:00', args: { time: '2026-05-01T00:00:00+00:00', n: '1' } },
@@ -181,18 +269,37 @@ describe('explicit', () => {
   });
 
   it('takes a single time as well as a list', () => {
-    assert.deepEqual(times(schedule({ type: 'explicit', times: '2026-04-01T00:00:00Z' }), '2026-01-01T00:00:00Z', 5), [
-      '2026-04-01T00:00:00+00:00',
-    ]);
+    assert.deepEqual(
+      times(
+        schedule({ type: 'explicit', times: '2026-04-01T00:00:00Z' }),
+        '2026-01-01T00:00:00Z',
+        5,
+      ),
+      ['2026-04-01T00:00:00+00:00'],
+    );
   });
 });
 
 describe('every schedule type', () => {
   const all = [
     { type: 'interval', interval: '37m', phase: '5m' },
-    { type: 'daily', tz: 'America/New_York', daytime: ['01:30:00', '02:30:00', '13:00:00'], calendar: 'Mon-Fri' },
-    { type: 'daily-interval', tz: 'Europe/London', start: '00:30:00', stop: '03:00:00', interval: '25m' },
-    { type: 'explicit', times: ['2026-03-08T07:00:00Z', '2026-03-29T01:00:00Z', '2026-11-01T06:00:00Z'] },
+    {
+      type: 'daily',
+      tz: 'America/New_York',
+      daytime: ['01:30:00', '02:30:00', '13:00:00'],
+      calendar: 'Mon-Fri',
+    },
+    {
+      type: 'daily-interval',
+      tz: 'Europe/London',
+      start: '00:30:00',
+      stop: '03:00:00',
+      interval: '25m',
+    },
+    {
+      type: 'explicit',
+      times: ['2026-03-08T07:00:00Z', '2026-03-29T01:00:00Z', '2026-11-01T06:00:00Z'],
+    },
     { type: 'cron', expr: '*/20 1-3 * * *', tz: 'America/New_York' },
   ];
 
@@ -211,7 +318,8 @@ describe('every schedule type', () => {
 
     it(`${jso.type}: yields strictly ascending times`, () => {
       const full = times(schedule(jso), '2026-03-01T00:00:00Z', 300).map(parseTime);
-      for (let i = 1; i < full.length; i++) assert.ok((full[i] as number) > (full[i - 1] as number));
+      for (let i = 1; i < full.length; i++)
+        assert.ok((full[i] as number) > (full[i - 1] as number));
     });
   }
 
@@ -222,7 +330,9 @@ describe('every schedule type', () => {
   });
 
   it('refuses a non-boolean enabled rather than reading "false" as true', () => {
-    assert.deepEqual(problems({ type: 'interval', interval: 60, enabled: 'false' }), ['enabled: enabled must be true or false, got "false"']);
+    assert.deepEqual(problems({ type: 'interval', interval: 60, enabled: 'false' }), [
+      'enabled: enabled must be true or false, got "false"',
+    ]);
   });
 
   it('reads {start, stop} wrappers and reports problems under start and stop', () => {

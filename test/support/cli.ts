@@ -9,7 +9,11 @@ export interface CliResult {
 }
 
 /** Runs a built command (`apsisctl`, `apsis`) as a real child process. */
-export function runCli(command: 'apsisctl' | 'apsis', args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  command: 'apsisctl' | 'apsis',
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   const bin = join(repoRoot, 'dist', 'src', 'cli', `${command}.js`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CalendarResolver, builtinCalendars, formatDate, parseCalendarFile, parseDate, parseWeekdays } from '../../src/time/index.js';
+import {
+  CalendarResolver,
+  builtinCalendars,
+  formatDate,
+  parseCalendarFile,
+  parseDate,
+  parseWeekdays,
+} from '../../src/time/index.js';
 
 const d = parseDate;
 const f = formatDate;
@@ -40,7 +47,9 @@ describe('weekday calendars', () => {
 
   it('reports an empty calendar instead of searching forever', () => {
     assert.equal(builtinCalendars.get('none').isEmpty, true);
-    assert.throws(() => builtinCalendars.get('none').after(d('2026-01-01')), { name: 'CalendarRangeError' });
+    assert.throws(() => builtinCalendars.get('none').after(d('2026-01-01')), {
+      name: 'CalendarRangeError',
+    });
   });
 });
 
@@ -81,7 +90,10 @@ describe('calendar files', () => {
   });
 
   it('names the file and line of a bad date', () => {
-    assert.throws(() => parseCalendarFile('x', 'START 2026-01-01\n2026-02-31\n'), /x\.cal:2: not a date/);
+    assert.throws(
+      () => parseCalendarFile('x', 'START 2026-01-01\n2026-02-31\n'),
+      /x\.cal:2: not a date/,
+    );
   });
 
   it('resolves names through a reader and caches the result', () => {
@@ -94,7 +106,10 @@ describe('calendar files', () => {
     resolver.get('holidays');
     assert.equal(reads, 1);
     assert.equal(resolver.get('Mon-Fri').name, 'Mon-Fri');
-    assert.throws(() => resolver.get('nope'), /no such calendar: nope .*no file nope\.cal in \/etc\/cal/);
+    assert.throws(
+      () => resolver.get('nope'),
+      /no such calendar: nope .*no file nope\.cal in \/etc\/cal/,
+    );
     assert.throws(() => resolver.get('../etc/passwd'), { name: 'UnknownCalendarError' });
   });
 

@@ -44,7 +44,10 @@ describe('parseDuration', () => {
   });
 
   it('names the value and the unit it does not know', () => {
-    assert.throws(() => parseDuration('5 fortnights'), /can't parse as duration: 5 fortnights: unknown unit fortnights/);
+    assert.throws(
+      () => parseDuration('5 fortnights'),
+      /can't parse as duration: 5 fortnights: unknown unit fortnights/,
+    );
   });
 
   it('refuses garbage, naming the value', () => {

@@ -13,7 +13,10 @@ describe('formatTime', () => {
 
   it('prints the API form with exactly three fractional digits', () => {
     assert.equal(formatTimeJso(Date.UTC(2024, 0, 2, 14, 30)), '2024-01-02T14:30:00.000+00:00');
-    assert.equal(formatTimeJso(Date.UTC(2024, 0, 2, 14, 30, 0, 5)), '2024-01-02T14:30:00.005+00:00');
+    assert.equal(
+      formatTimeJso(Date.UTC(2024, 0, 2, 14, 30, 0, 5)),
+      '2024-01-02T14:30:00.005+00:00',
+    );
   });
 });
 

@@ -19,7 +19,10 @@ const at = (date: string, daytime: string) => [parseDate(date), parseDaytime(day
 
 describe('time zones', () => {
   it('refuses unknown names with a hint', () => {
-    assert.throws(() => getTimeZone('America/Nowhere'), /unknown time zone: America\/Nowhere \(use an IANA name/);
+    assert.throws(
+      () => getTimeZone('America/Nowhere'),
+      /unknown time zone: America\/Nowhere \(use an IANA name/,
+    );
     assert.throws(() => getTimeZone(''), { name: 'UnknownTimeZoneError' });
   });
 
@@ -38,12 +41,24 @@ describe('time zones', () => {
   it('finds both instants of an ambiguous November time and takes the earlier', () => {
     const instants = localInstants(...at('2026-11-01', '01:30:00'), NY).map(formatTime);
     assert.deepEqual(instants, ['2026-11-01T05:30:00+00:00', '2026-11-01T06:30:00+00:00']);
-    assert.equal(formatTime(fromLocal(...at('2026-11-01', '01:30:00'), NY) as number), '2026-11-01T05:30:00+00:00');
-    assert.equal(formatTime(fromLocal(...at('2026-10-25', '01:30:00'), LONDON) as number), '2026-10-25T00:30:00+00:00');
+    assert.equal(
+      formatTime(fromLocal(...at('2026-11-01', '01:30:00'), NY) as number),
+      '2026-11-01T05:30:00+00:00',
+    );
+    assert.equal(
+      formatTime(fromLocal(...at('2026-10-25', '01:30:00'), LONDON) as number),
+      '2026-10-25T00:30:00+00:00',
+    );
   });
 
   it('puts the end of a gap at the transition instant', () => {
-    assert.equal(formatTime(gapEnd(...at('2026-03-08', '02:30:00'), NY)), '2026-03-08T07:00:00+00:00');
-    assert.equal(formatTime(gapEnd(...at('2026-03-29', '01:15:00'), LONDON)), '2026-03-29T01:00:00+00:00');
+    assert.equal(
+      formatTime(gapEnd(...at('2026-03-08', '02:30:00'), NY)),
+      '2026-03-08T07:00:00+00:00',
+    );
+    assert.equal(
+      formatTime(gapEnd(...at('2026-03-29', '01:15:00'), LONDON)),
+      '2026-03-29T01:00:00+00:00',
+    );
   });
 });
