@@ -10,6 +10,7 @@ export const errorCodes = {
   bad_time: { httpStatus: 400, summary: 'a value could not be read as a time' },
   bad_date: { httpStatus: 400, summary: 'a value could not be read as a date' },
   bad_daytime: { httpStatus: 400, summary: 'a value could not be read as a time of day' },
+  bad_time_pattern: { httpStatus: 400, summary: 'a time format pattern is invalid' },
   unknown_time_zone: { httpStatus: 400, summary: 'a time zone name is not in the IANA database' },
   unknown_calendar: { httpStatus: 400, summary: 'a calendar name is neither built in nor a file' },
   calendar_range: { httpStatus: 400, summary: 'a date is outside the range of a file calendar' },
