@@ -26,6 +26,16 @@ export const errorCodes = {
   bad_value: { httpStatus: 400, summary: 'a value in a job, run or request is invalid' },
   bind_failed: { httpStatus: 400, summary: 'a run could not be bound to its job' },
   unknown_job: { httpStatus: 404, summary: 'no job has the given id' },
+  run_not_found: { httpStatus: 404, summary: 'no run has the given id' },
+  operation_refused: { httpStatus: 409, summary: 'the run is not in a state that allows the operation' },
+  operation_failed: { httpStatus: 500, summary: 'the operation was allowed but failed' },
+  db_missing: { httpStatus: 500, summary: 'the database file does not exist' },
+  db_exists: { httpStatus: 409, summary: 'a database file to be created already exists' },
+  db_open: { httpStatus: 500, summary: 'the database file could not be opened as SQLite' },
+  db_schema: { httpStatus: 500, summary: 'the database schema is not one this version can use' },
+  db_commit: { httpStatus: 500, summary: 'a batch of writes could not be committed' },
+  db_corrupt: { httpStatus: 500, summary: 'a stored value could not be decoded' },
+  db_closed: { httpStatus: 500, summary: 'the run store was used after it was closed' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -153,6 +163,27 @@ export class BindError extends SchedulerError {
 export class UnknownJobError extends SchedulerError {
   constructor(readonly jobId: string) {
     super('unknown_job', `unknown job ID: ${jobId}`);
+  }
+}
+
+/** No run has this id (a malformed id is not found either). */
+export class RunNotFoundError extends SchedulerError {
+  constructor(readonly runId: string) {
+    super('run_not_found', `unknown run ID: ${runId}`);
+  }
+}
+
+/** An operation the run's state does not allow, with Apsis's message (apsis-model.md §7.4). */
+export class OperationRefusedError extends SchedulerError {
+  constructor(message: string) {
+    super('operation_refused', message);
+  }
+}
+
+/** An allowed operation that failed (sending a signal to a program that is gone). */
+export class OperationFailedError extends SchedulerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('operation_failed', message, options);
   }
 }
 

@@ -1,0 +1,73 @@
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants as zlibConstants,
+  gunzipSync,
+  inflateSync,
+} from 'node:zlib';
+import { errorMessage } from '../errors.js';
+import { CorruptValueError } from './errors.js';
+import type { RunOutput } from './records.js';
+
+/** Outputs this size or larger are compressed (apsis-model.md §8.3). */
+export const COMPRESS_MIN_BYTES = 16 * 1024;
+
+/** Apsis's brotli quality: fast enough for the event loop at typical output sizes. */
+const BROTLI_QUALITY = 3;
+
+export type Compression = 'br' | 'gzip' | 'deflate';
+
+/** An output as the `output` table holds it. */
+export interface EncodedOutput {
+  readonly compression: Compression | null;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Compresses large outputs with brotli. Output that brotli cannot shrink
+ * (already compressed, random bytes) is stored as is: the stored form is
+ * never larger than the output, and readers need not decompress it.
+ */
+export function encodeOutput(output: RunOutput): EncodedOutput {
+  if (output.data.byteLength < COMPRESS_MIN_BYTES) return { compression: null, data: output.data };
+  const compressed = brotliCompressSync(output.data, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: output.data.byteLength,
+    },
+  });
+  return compressed.byteLength < output.data.byteLength
+    ? { compression: 'br', data: compressed }
+    : { compression: null, data: output.data };
+}
+
+/**
+ * The uncompressed bytes. Reads every compression Apsis writes or reads
+ * (br, gzip, deflate = zlib stream), so imported Apsis outputs stay readable.
+ * Throws `CorruptValueError` for an unknown compression or bytes that do not
+ * decompress: returning nothing would look like a missing output.
+ */
+export function decodeOutput(what: string, compression: string | null, data: Uint8Array): Buffer {
+  try {
+    switch (compression) {
+      case null:
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      case 'br':
+        return brotliDecompressSync(data);
+      case 'gzip':
+        return gunzipSync(data);
+      case 'deflate':
+        return inflateSync(data);
+    }
+  } catch (err) {
+    throw new CorruptValueError(
+      what,
+      'data',
+      `does not decompress as ${compression}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  throw new CorruptValueError(what, 'compression', `is unknown: ${JSON.stringify(compression)}`);
+}

@@ -1,0 +1,252 @@
+import { runNumber, type State } from '../runs/index.js';
+import type { Clock, Time } from '../time/index.js';
+import { InvalidValueError } from '../errors.js';
+import { checkText, checkTime, ColumnDecoder, rowToRun, runToRow, type RunRow } from './codec.js';
+import type { Database } from './database.js';
+import { StoreClosedError } from './errors.js';
+import { decodeOutput, encodeOutput } from './outputs.js';
+import type { RunLogEntry, RunOutput, RunRecord } from './records.js';
+import { loadRunNumbers, RunNumberAllocator } from './run-numbers.js';
+import { prepareStatements, RunQueryCache, type RunQuery } from './statements.js';
+import { WriteQueue, type Write, type WriteQueueStats } from './write-queue.js';
+
+export type { RunQuery } from './statements.js';
+export type { WriteQueueStats as StoreStats } from './write-queue.js';
+
+export interface OutputInfo {
+  readonly outputId: string;
+  readonly name: string;
+  readonly contentType: string;
+  /** Uncompressed length in bytes. */
+  readonly length: number;
+}
+
+/**
+ * The run store: domain operations over one SQLite connection (style.md
+ * rule 3). The store owns the connection from here on; `close()` closes it.
+ *
+ * Writes are queued, not run: every write of one event-loop turn commits in
+ * one transaction, in call order, after the turn (design.md, "Data flow").
+ * Reads run at once and see COMMITTED data only; a write is invisible to
+ * them until its batch is flushed. The runtime overlays its in-memory runs,
+ * so it never needs to read its own uncommitted writes.
+ *
+ * One store per database: run numbering is kept in memory, so two stores on
+ * one file would hand out the same numbers.
+ */
+export interface RunStore {
+  /** Stores a new run; its number must not be stored already (the batch fails otherwise). */
+  insertRun(run: RunRecord): void;
+  /** Rewrites a run's mutable columns; stores it whole if it was never inserted. */
+  updateRun(run: RunRecord): void;
+  appendLog(runId: string, timestamp: Time, message: string): void;
+  /** Stores or replaces an output; 16 KiB or more is stored brotli-compressed. */
+  putOutput(runId: string, output: RunOutput): void;
+  /** The time through which due runs have been started (apsis-model.md §2.9). */
+  setClock(time: Time): void;
+  /** Stores or replaces an ad hoc job (plain JSON data). */
+  putJob(jobId: string, job: unknown): void;
+  deleteJob(jobId: string): void;
+  /** The first of `count` consecutive run numbers that were never handed out before. */
+  reserveRunNumbers(count: number): number;
+
+  /** Commits the pending batch now; a no-op when nothing is pending. */
+  flush(): void;
+  /**
+   * Runs `fn` right after every write made so far is committed. With nothing
+   * pending, it runs on a microtask. If that batch fails to commit, `fn`
+   * never runs (the failure goes to `onError`).
+   */
+  afterCommit(fn: () => void): void;
+  /** Resolves like `afterCommit`; rejects with a `CommitError` if the batch fails. */
+  committed(): Promise<void>;
+  /** Flushes, then closes the connection. Later writes throw `StoreClosedError`. */
+  close(): void;
+  stats(): WriteQueueStats;
+
+  /** A committed run, or undefined (also for a malformed id). */
+  getRun(runId: string): RunRecord | undefined;
+  /** Committed runs matching every given filter, by run number. */
+  queryRuns(q: RunQuery): RunRecord[];
+  /** Runs in scheduled, waiting, starting, running or stopping, to restore at start (apsis-model.md §8.4). */
+  activeRuns(): RunRecord[];
+  runLog(runId: string): RunLogEntry[];
+  outputIds(runId: string): OutputInfo[];
+  /** An output, decompressed; throws `CorruptValueError` if it cannot be. */
+  getOutput(runId: string, outputId: string): RunOutput | undefined;
+  /** Undefined until first set (`apsisctl create` sets it; `openDatabase` with `create` does not). */
+  clockTime(): Time | undefined;
+  jobs(): { jobId: string; job: unknown }[];
+  countRuns(): number;
+}
+
+export interface RunStoreOptions {
+  clock: Clock;
+  /** A batch this large is committed at once, inside the write that fills it (default 5000). */
+  maxBatchOps?: number;
+  /** Schedules the end-of-turn flush (default `setImmediate`). */
+  scheduleFlush?: (fn: () => void) => void;
+  /**
+   * Receives failed commits (`CommitError`), values that do not decode
+   * (`CorruptValueError`), and errors thrown by `afterCommit` callbacks.
+   * Default: rethrown asynchronously, so an unhandled failure is never silent.
+   */
+  onError?: (err: unknown) => void;
+}
+
+const DEFAULT_MAX_BATCH_OPS = 5000;
+
+/** The restore set (apsis-model.md §8.4); `new` runs are never restored. */
+const RESTORE_STATES: readonly State[] = [
+  'scheduled',
+  'waiting',
+  'starting',
+  'running',
+  'stopping',
+];
+
+function rethrowAsync(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
+}
+
+export function createRunStore(db: Database, options: RunStoreOptions): RunStore {
+  const onError = options.onError ?? rethrowAsync;
+  const stmts = prepareStatements(db);
+  const queries = new RunQueryCache(db);
+  const commitBatch = db.transaction((writes: readonly Write[]) => {
+    for (const write of writes) write();
+  });
+  const queue = new WriteQueue({
+    // IMMEDIATE takes the write lock up front, so a worker's connection
+    // cannot make this commit fail half-way with SQLITE_BUSY.
+    commit: (writes) => commitBatch.immediate(writes),
+    maxBatchOps: options.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS,
+    scheduleFlush: options.scheduleFlush ?? ((fn) => setImmediate(fn)),
+    onError,
+    now: () => options.clock.now(),
+  });
+  const numbers = new RunNumberAllocator(loadRunNumbers(stmts), (next) =>
+    queue.enqueue('reserveRunNumbers', () => stmts.setNextRunNumber.run(next)),
+  );
+
+  const toRun = (row: RunRow) => rowToRun(row, onError);
+  const toRuns = (rows: RunRow[]) => rows.flatMap((row) => toRun(row) ?? []);
+  const read = <T>(operation: string, fn: () => T): T => {
+    if (queue.isClosed) throw new StoreClosedError(operation);
+    return fn();
+  };
+
+  return {
+    insertRun(run) {
+      const row = runToRow(run);
+      queue.enqueue('insertRun', () => stmts.insertRun.run(row));
+    },
+    updateRun(run) {
+      const row = runToRow(run);
+      queue.enqueue('updateRun', () => stmts.updateRun.run(row));
+    },
+    appendLog(runId, timestamp, message) {
+      checkText(runId, 'run log: run id');
+      checkTime(timestamp, `run log of ${runId}: timestamp`);
+      checkText(message, `run log of ${runId}: message`);
+      queue.enqueue('appendLog', () => stmts.appendLog.run(runId, timestamp, message));
+    },
+    putOutput(runId, output) {
+      const { outputId, name, contentType, length } = output;
+      for (const [key, value] of Object.entries({ runId, outputId, name, contentType }))
+        checkText(value, `output of ${runId}: ${key}`);
+      if (!Number.isSafeInteger(length) || length < 0)
+        throw new InvalidValueError(`output ${outputId} of ${runId}: bad length ${String(length)}`);
+      const { compression, data } = encodeOutput(output);
+      queue.enqueue('putOutput', () =>
+        stmts.putOutput.run(runId, outputId, name, contentType, length, compression, data),
+      );
+    },
+    setClock(time) {
+      checkTime(time, 'clock');
+      queue.enqueue('setClock', () => stmts.setClock.run(time));
+    },
+    putJob(jobId, job) {
+      checkText(jobId, 'job id');
+      // JSON.stringify returns undefined for undefined and functions.
+      const json = JSON.stringify(job) as string | undefined;
+      if (json === undefined) throw new InvalidValueError(`job ${jobId}: not storable as JSON`);
+      queue.enqueue('putJob', () => stmts.putJob.run(jobId, json));
+    },
+    deleteJob(jobId) {
+      queue.enqueue('deleteJob', () => stmts.deleteJob.run(jobId));
+    },
+    reserveRunNumbers(count) {
+      if (queue.isClosed) throw new StoreClosedError('reserveRunNumbers');
+      return numbers.reserve(count);
+    },
+
+    flush: () => queue.flush(),
+    afterCommit: (fn) => queue.afterCommit(fn),
+    committed: () => queue.committed(),
+    close() {
+      if (queue.isClosed) return;
+      queue.close();
+      try {
+        // Keeps the query planner's statistics fresh (SQLite's advice for long-lived connections).
+        db.pragma('optimize');
+      } finally {
+        db.close();
+      }
+    },
+    stats: () => queue.stats(),
+
+    getRun: (runId) =>
+      read('getRun', () => {
+        const n = runNumber(runId);
+        const row = n === undefined ? undefined : stmts.getRun.get(n);
+        return row === undefined ? undefined : toRun(row);
+      }),
+    queryRuns: (q) =>
+      read('queryRuns', () => {
+        const { stmt, params } = queries.statement(q);
+        return toRuns(stmt.all(params));
+      }),
+    activeRuns: () =>
+      read('activeRuns', () => toRuns(stmts.runsInStates.all(JSON.stringify(RESTORE_STATES)))),
+    runLog: (runId) => read('runLog', () => stmts.runLog.all(runId)),
+    outputIds: (runId) =>
+      read('outputIds', () =>
+        stmts.outputIds.all(runId).map((r) => ({
+          outputId: r.output_id,
+          name: r.name,
+          contentType: r.content_type,
+          length: r.length,
+        })),
+      ),
+    getOutput: (runId, outputId) =>
+      read('getOutput', () => {
+        const row = stmts.getOutput.get(runId, outputId);
+        if (row === undefined) return undefined;
+        const data = decodeOutput(`output ${outputId} of ${runId}`, row.compression, row.data);
+        return {
+          outputId: row.output_id,
+          name: row.name,
+          contentType: row.content_type,
+          length: row.length,
+          data,
+        };
+      }),
+    clockTime: () => read('clockTime', () => stmts.clockTime.get()),
+    jobs: () =>
+      read('jobs', () =>
+        stmts.jobs.all().flatMap(({ job_id, job }) => {
+          // A job that does not parse is left out (and reported): it could not be scheduled anyway.
+          const value = new ColumnDecoder(`job ${job_id}`, onError).object('job', job, isDefined);
+          return value === null ? [] : [{ jobId: job_id, job: value }];
+        }),
+      ),
+    countRuns: () => read('countRuns', () => stmts.countRuns.get() ?? 0),
+  };
+}
+
+function isDefined(v: unknown): v is NonNullable<unknown> {
+  return v !== null && v !== undefined;
+}

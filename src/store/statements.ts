@@ -1,0 +1,160 @@
+import type Sqlite from 'better-sqlite3';
+import { canonicalArgs, type State } from '../runs/index.js';
+import type { Time } from '../time/index.js';
+import { RUN_COLUMNS, type RunRow } from './codec.js';
+import type { Database } from './database.js';
+
+export interface OutputMetaRow {
+  output_id: string;
+  name: string;
+  content_type: string;
+  length: number;
+}
+
+export interface OutputRow extends OutputMetaRow {
+  compression: string | null;
+  data: Uint8Array;
+}
+
+type Stmt<P extends unknown[], R = unknown> = Sqlite.Statement<P, R>;
+
+/**
+ * Every fixed statement the store runs, prepared once per store: preparing is
+ * the costly part of a small statement, and the write path runs thousands a
+ * second.
+ */
+export function prepareStatements(db: Database) {
+  const prepare = <P extends unknown[], R = unknown>(sql: string): Stmt<P, R> =>
+    db.prepare<P, R>(sql);
+  return {
+    insertRun: prepare<[RunRow]>(
+      `INSERT INTO runs (${RUN_COLUMNS}) VALUES
+        (@rowid, @run_id, @job_id, @args, @state, @timestamp, @times, @meta,
+         @program, @conds, @actions, @run_state, @expected)`,
+    ),
+    // An upsert: a run updated before it was ever inserted (an expected run's
+    // first persisted transition) is stored rather than silently lost.
+    updateRun: prepare<[RunRow]>(
+      `INSERT INTO runs (${RUN_COLUMNS}) VALUES
+        (@rowid, @run_id, @job_id, @args, @state, @timestamp, @times, @meta,
+         @program, @conds, @actions, @run_state, @expected)
+       ON CONFLICT (rowid) DO UPDATE SET
+         state = excluded.state, timestamp = excluded.timestamp, times = excluded.times,
+         meta = excluded.meta, program = excluded.program, conds = excluded.conds,
+         actions = excluded.actions, run_state = excluded.run_state, expected = excluded.expected`,
+    ),
+    appendLog: prepare<[string, Time, string]>(
+      'INSERT INTO run_log (run_id, timestamp, message) VALUES (?, ?, ?)',
+    ),
+    putOutput: prepare<[string, string, string, string, number, string | null, Uint8Array]>(
+      `INSERT INTO output (run_id, output_id, name, content_type, length, compression, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, output_id) DO UPDATE SET
+         name = excluded.name, content_type = excluded.content_type, length = excluded.length,
+         compression = excluded.compression, data = excluded.data`,
+    ),
+    setClock: prepare<[Time]>(
+      'INSERT INTO clock (id, time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time = excluded.time',
+    ),
+    setNextRunNumber: prepare<[number]>(
+      `INSERT INTO next_run_number (id, number) VALUES (1, ?)
+       ON CONFLICT (id) DO UPDATE SET number = max(number, excluded.number)`,
+    ),
+    putJob: prepare<[string, string]>(
+      'INSERT INTO jobs (job_id, job) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET job = excluded.job',
+    ),
+    deleteJob: prepare<[string]>('DELETE FROM jobs WHERE job_id = ?'),
+
+    getRun: prepare<[number], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE rowid = ?`),
+    runsInStates: prepare<[string], RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM runs
+       WHERE state IN (SELECT value FROM json_each(?)) ORDER BY rowid`,
+    ),
+    runLog: prepare<[string], { timestamp: Time; message: string }>(
+      'SELECT timestamp, message FROM run_log WHERE run_id = ? ORDER BY id',
+    ),
+    outputIds: prepare<[string], OutputMetaRow>(
+      `SELECT output_id, name, content_type, length FROM output
+       WHERE run_id = ? ORDER BY rowid`,
+    ),
+    getOutput: prepare<[string, string], OutputRow>(
+      `SELECT output_id, name, content_type, length, compression, data FROM output
+       WHERE run_id = ? AND output_id = ?`,
+    ),
+    clockTime: prepare<[], Time>('SELECT time FROM clock WHERE id = 1').pluck(),
+    jobs: prepare<[], { job_id: string; job: string }>(
+      'SELECT job_id, job FROM jobs ORDER BY job_id',
+    ),
+    countRuns: prepare<[], number>('SELECT COUNT(*) FROM runs').pluck(),
+    nextRunNumber: prepare<[], number>('SELECT number FROM next_run_number WHERE id = 1').pluck(),
+    maxRunRowid: prepare<[], number | null>('SELECT MAX(rowid) FROM runs').pluck(),
+    // Full scans; run only when the next_run_number row is missing (apsis-model.md §8.2).
+    maxLoggedNumber: prepare<[], number | null>(
+      "SELECT MAX(CAST(substr(run_id, 2) AS INTEGER)) FROM run_log WHERE run_id GLOB 'r[1-9]*'",
+    ).pluck(),
+    maxOutputNumber: prepare<[], number | null>(
+      "SELECT MAX(CAST(substr(run_id, 2) AS INTEGER)) FROM output WHERE run_id GLOB 'r[1-9]*'",
+    ).pluck(),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+export interface RunQuery {
+  readonly jobId?: string;
+  /** Exact match: the run's args equal these, no more and no fewer. */
+  readonly args?: Readonly<Record<string, string>>;
+  readonly states?: readonly State[];
+  /** Runs whose last transition was at or after this time. */
+  readonly minTimestamp?: Time;
+  /** Runs whose last transition was before this time (exclusive, so ranges tile). */
+  readonly maxTimestamp?: Time;
+  /** At most this many runs: the lowest-numbered that match. */
+  readonly limit?: number;
+}
+
+/**
+ * Prepares `queryRuns` statements on demand, one per combination of filters
+ * used (at most 64), each cached for the life of the store. States go in as a
+ * JSON array so any number of them shares one statement.
+ */
+export class RunQueryCache {
+  private readonly cache = new Map<string, Stmt<[Record<string, unknown>], RunRow>>();
+
+  constructor(private readonly db: Database) {}
+
+  statement(q: RunQuery): {
+    stmt: Stmt<[Record<string, unknown>], RunRow>;
+    params: Record<string, unknown>;
+  } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    let key = '';
+    const add = (name: string, clause: string, value: unknown) => {
+      where.push(clause);
+      params[name] = value;
+      key += `${name};`;
+    };
+    if (q.jobId !== undefined) add('job_id', 'job_id = @job_id', q.jobId);
+    if (q.args !== undefined) add('args', 'args = @args', canonicalArgs(q.args));
+    if (q.states !== undefined)
+      add('states', 'state IN (SELECT value FROM json_each(@states))', JSON.stringify(q.states));
+    if (q.minTimestamp !== undefined) add('min', 'timestamp >= @min', q.minTimestamp);
+    if (q.maxTimestamp !== undefined) add('max', 'timestamp < @max', q.maxTimestamp);
+    if (q.limit !== undefined) {
+      params.limit = q.limit;
+      key += 'limit;';
+    }
+    let stmt = this.cache.get(key);
+    if (stmt === undefined) {
+      const sql =
+        `SELECT ${RUN_COLUMNS} FROM runs` +
+        (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+        ' ORDER BY rowid' +
+        (q.limit !== undefined ? ' LIMIT @limit' : '');
+      stmt = this.db.prepare<[Record<string, unknown>], RunRow>(sql);
+      this.cache.set(key, stmt);
+    }
+    return { stmt, params };
+  }
+}

@@ -1,0 +1,167 @@
+import type { Time } from '../time/index.js';
+import { CommitError, StoreClosedError } from './errors.js';
+
+/** One queued write: runs a prepared statement with parameters encoded at queue time. */
+export type Write = () => void;
+
+export interface WriteQueueOptions {
+  /** Runs every write of a batch in one transaction, in order; throws to roll back. */
+  commit: (writes: readonly Write[]) => void;
+  maxBatchOps: number;
+  scheduleFlush: (fn: () => void) => void;
+  onError: (err: unknown) => void;
+  now: () => Time;
+}
+
+export interface WriteQueueStats {
+  /** Batches committed. */
+  readonly commits: number;
+  /** Writes committed. */
+  readonly writes: number;
+  /** Batches rolled back. */
+  readonly failedCommits: number;
+  /** Writes waiting for the next flush. */
+  readonly pending: number;
+  /** When the last batch committed, by the store's clock. */
+  readonly lastCommitAt: Time | undefined;
+}
+
+interface Listener {
+  readonly ok: () => void;
+  readonly fail?: (err: unknown) => void;
+}
+
+/**
+ * Group commit (design.md, "Data flow"): writes accumulate in a batch that
+ * commits as one transaction when the scheduled flush runs (by default at
+ * the end of the event-loop turn), or at once when it reaches `maxBatchOps`.
+ * Callbacks registered with `afterCommit` wait for the batch that holds every
+ * write made before them; that is how the runtime publishes a transition or
+ * starts a program only once it is durable.
+ *
+ * Callbacks run in registration order across batches: committed batches feed
+ * one ready queue, drained synchronously after each commit. A callback that
+ * writes or flushes (even reaching `maxBatchOps`) only appends to that queue.
+ */
+export class WriteQueue {
+  private batch: Write[] = [];
+  private listeners: Listener[] = [];
+  private ready: (() => void)[] = [];
+  private draining = false;
+  private drainQueued = false;
+  private flushScheduled = false;
+  private closed = false;
+  private counts = { commits: 0, writes: 0, failedCommits: 0 };
+  private lastCommitAt: Time | undefined;
+
+  constructor(private readonly options: WriteQueueOptions) {}
+
+  /** Queues a write; `operation` names it in the error if the queue is closed. */
+  enqueue(operation: string, write: Write): void {
+    if (this.closed) throw new StoreClosedError(operation);
+    this.batch.push(write);
+    if (this.batch.length === 1 && !this.flushScheduled) {
+      // One scheduled flush is enough: if a full batch is flushed early, the
+      // writes after it ride on the flush already scheduled.
+      this.flushScheduled = true;
+      this.options.scheduleFlush(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+    if (this.batch.length >= this.options.maxBatchOps) this.flush();
+  }
+
+  /**
+   * Commits the pending batch in one transaction. On failure the batch is
+   * rolled back whole and dropped: its callbacks never run, its `committed()`
+   * promises reject, the error goes to `onError`, and the next batch starts
+   * clean.
+   */
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const writes = this.batch;
+    const listeners = this.listeners;
+    this.batch = [];
+    this.listeners = [];
+    try {
+      this.options.commit(writes);
+    } catch (cause) {
+      const err = new CommitError(writes.length, cause);
+      this.counts.failedCommits++;
+      for (const l of listeners) l.fail?.(err);
+      this.options.onError(err);
+      return;
+    }
+    this.counts.commits++;
+    this.counts.writes += writes.length;
+    this.lastCommitAt = this.options.now();
+    for (const l of listeners) this.ready.push(l.ok);
+    this.drain();
+  }
+
+  /**
+   * Runs `fn` once every write queued so far is committed. With nothing
+   * pending it is queued behind callbacks already waiting and runs on a
+   * microtask (or in the current drain if called from a callback): never
+   * synchronously inside this call, so callers see one behaviour. A write
+   * whose batch failed to commit does not count as pending.
+   */
+  afterCommit(fn: () => void): void {
+    if (this.batch.length > 0) {
+      this.listeners.push({ ok: fn });
+      return;
+    }
+    this.ready.push(fn);
+    if (!this.draining && !this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(() => {
+        this.drainQueued = false;
+        this.drain();
+      });
+    }
+  }
+
+  /** Resolves like `afterCommit`; rejects with the `CommitError` if that batch fails. */
+  committed(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.length === 0) this.afterCommit(resolve);
+      else this.listeners.push({ ok: resolve, fail: reject });
+    });
+  }
+
+  /** Flushes, then refuses further writes. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  stats(): WriteQueueStats {
+    return { ...this.counts, pending: this.batch.length, lastCommitAt: this.lastCommitAt };
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    let done = 0;
+    try {
+      // Index loop: callbacks may append to `ready` while it is drained.
+      while (done < this.ready.length) {
+        const fn = this.ready[done++] as () => void;
+        try {
+          fn();
+        } catch (err) {
+          this.options.onError(err);
+        }
+      }
+    } finally {
+      // Only a throwing onError leaves callbacks behind; the next drain runs them.
+      this.ready = this.ready.slice(done);
+      this.draining = false;
+    }
+  }
+}
