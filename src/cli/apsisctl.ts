@@ -2,7 +2,9 @@
 import { Command, Option } from 'commander';
 import { checkJobs } from './check-jobs.js';
 import { processIo } from './context.js';
+import { createDb } from './create-db.js';
 import { preview } from './preview.js';
+import { serve } from './serve.js';
 import { runCommand } from './run-command.js';
 import { packageVersion } from './version.js';
 
@@ -58,6 +60,30 @@ export function createApsisctl(): Command {
     )
     .action((dir: string, jobIds: string[], opts: Parameters<typeof preview>[2]) =>
       runCommand('apsisctl', processIo, () => preview(dir, jobIds, opts, processIo, Date.now())),
+    );
+
+  program
+    .command('serve')
+    .description('run the scheduler daemon until SIGTERM or SIGINT')
+    .option('--config <file>', 'config file (default: defaults relative to the current folder)')
+    .option(
+      '-o, --override <name=value>',
+      'override a config key (repeatable, dotted names)',
+      collect,
+    )
+    .option('--host <host>', 'HTTP API host (the API arrives in a later release)')
+    .option('--port <port>', 'HTTP API port (the API arrives in a later release)')
+    .option('--debug', 'log at debug level')
+    .action((opts: Parameters<typeof serve>[0]) =>
+      runCommand('apsisctl', processIo, () => serve(opts, processIo)),
+    );
+
+  program
+    .command('create')
+    .description('create a new, empty database at PATH')
+    .argument('<path>', 'the SQLite file to create')
+    .action((path: string) =>
+      runCommand('apsisctl', processIo, async () => createDb(path, processIo, Date.now())),
     );
 
   program

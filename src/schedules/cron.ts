@@ -18,6 +18,7 @@ import {
   argsPrefix,
   withArgs,
   type Args,
+  scheduledTime,
   type ScheduledTime,
   type StartSchedule,
   type StopSchedule,
@@ -132,10 +133,9 @@ export class CronSchedule implements StartSchedule {
   }
 
   private scheduled({ time, wall }: Pending): ScheduledTime {
-    const date = Math.floor(wall / MS_PER_DAY);
-    return {
-      time,
-      args: withArgs(
+    return scheduledTime(time, () => {
+      const date = Math.floor(wall / MS_PER_DAY);
+      return withArgs(
         {
           date: formatDate(date),
           time: formatTime(time),
@@ -143,8 +143,8 @@ export class CronSchedule implements StartSchedule {
           tz: this.tz.name,
         },
         this.args,
-      ),
-    };
+      );
+    });
   }
 }
 

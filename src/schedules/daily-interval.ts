@@ -17,6 +17,7 @@ import {
   argsPrefix,
   withArgs,
   type Args,
+  scheduledTime,
   type ScheduledTime,
   type StartSchedule,
   type StopSchedule,
@@ -155,12 +156,12 @@ export class DailyIntervalSchedule implements StartSchedule {
         );
       }
       const time = earliest.next;
-      const local = toLocal(time, this.tz);
-      yield {
-        time,
-        args: withArgs(
+      const nominal = earliest.date;
+      yield scheduledTime(time, () => {
+        const local = toLocal(time, this.tz);
+        return withArgs(
           {
-            date: formatDate(earliest.date),
+            date: formatDate(nominal),
             sched_date: formatDate(local.date),
             time: formatTime(time),
             daytime: formatDaytime(local.daytime),
@@ -168,8 +169,8 @@ export class DailyIntervalSchedule implements StartSchedule {
             tz: this.tz.name,
           },
           this.args,
-        ),
-      };
+        );
+      });
       earliest.next += this.intervalMs;
       if (earliest.next >= earliest.end) open.splice(open.indexOf(earliest), 1);
     }

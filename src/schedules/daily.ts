@@ -14,6 +14,7 @@ import {
   argsPrefix,
   withArgs,
   type Args,
+  scheduledTime,
   type ScheduledTime,
   type StartSchedule,
   type StopSchedule,
@@ -84,18 +85,18 @@ export class DailySchedule implements StartSchedule {
         // Undefined: the local time falls in a DST gap and is skipped. Times
         // before `from` occur only on from's own date.
         if (time === undefined || time < from) continue;
-        yield {
-          time,
-          args: withArgs(
+        const nominal = date;
+        yield scheduledTime(time, () =>
+          withArgs(
             {
-              date: formatDate(date),
+              date: formatDate(nominal),
               time: formatTime(time),
               daytime: formatDaytime(daytime),
               ...common,
             },
             this.args,
           ),
-        };
+        );
       }
       date = this.calendar.after(date + 1);
     }

@@ -3,6 +3,7 @@ import {
   argsPrefix,
   withArgs,
   type Args,
+  scheduledTime,
   type ScheduledTime,
   type StartSchedule,
   type StopSchedule,
@@ -41,7 +42,7 @@ export class ExplicitSchedule implements StartSchedule {
     }
     for (let i = lo; i < this.timeList.length; i++) {
       const time = this.timeList[i] as Time;
-      yield { time, args: withArgs({ time: formatTime(time) }, this.args) };
+      yield scheduledTime(time, () => withArgs({ time: formatTime(time) }, this.args));
     }
   }
 

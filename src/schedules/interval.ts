@@ -11,6 +11,7 @@ import {
   argsPrefix,
   withArgs,
   type Args,
+  scheduledTime,
   type ScheduledTime,
   type StartSchedule,
   type StopSchedule,
@@ -65,14 +66,13 @@ export class IntervalSchedule implements StartSchedule {
 
   *times(from: Time): Generator<ScheduledTime, void, undefined> {
     for (let time = this.firstAtOrAfter(from); ; time += this.intervalMs) {
-      const { date, daytime } = utcParts(time);
-      yield {
-        time,
-        args: withArgs(
+      yield scheduledTime(time, () => {
+        const { date, daytime } = utcParts(time);
+        return withArgs(
           { time: formatTime(time), date: formatDate(date), daytime: formatDaytime(daytime) },
           this.args,
-        ),
-      };
+        );
+      });
     }
   }
 

@@ -38,6 +38,21 @@ export interface StopSchedule {
   toString(): string;
 }
 
+/**
+ * A scheduled time whose args are computed on first use: the scheduler
+ * generates millions of times ahead and needs the args of only those it
+ * creates runs for.
+ */
+export function scheduledTime(time: Time, args: () => Args): ScheduledTime {
+  let cached: Args | undefined;
+  return {
+    time,
+    get args() {
+      return (cached ??= args());
+    },
+  };
+}
+
 /** Merges generated args with the schedule's fixed args; fixed args win (§2.1). */
 export function withArgs(generated: Args, fixed: Args): Args {
   return { ...generated, ...fixed };

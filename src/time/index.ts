@@ -4,3 +4,4 @@ export * from './time.js';
 export * from './zone.js';
 export * from './calendar.js';
 export * from './duration.js';
+export * from './clock.js';

@@ -1,0 +1,130 @@
+import { fromCallback } from 'xstate';
+import type { ProgramCommand, ProgramInput, RunEvent } from '../../machines/run.js';
+import { errorMessage } from '../errors.js';
+import type {
+  BoundProgram,
+  ProgramDriver,
+  ProgramDrivers,
+  ProgramUpdate,
+  RunningProgram,
+} from '../programs/index.js';
+import { textOutput } from '../runs/index.js';
+import type { RunStore } from '../store/index.js';
+import type { Clock } from '../time/index.js';
+
+export interface ProgramDeps {
+  readonly clock: Clock;
+  readonly store: RunStore;
+  readonly drivers: ProgramDrivers;
+  /** Running programs by run id, for stats and shutdown. */
+  readonly running: Map<string, RunningProgram>;
+  readonly report: (err: unknown, context: string) => void;
+}
+
+function toEvent(update: ProgramUpdate, time: number): RunEvent {
+  switch (update.type) {
+    case 'running':
+      return {
+        type: 'program.running',
+        runState: update.runState,
+        meta: update.meta,
+        times: update.times,
+        time,
+      };
+    case 'update':
+      return { type: 'program.update', meta: update.meta, outputs: update.outputs, time };
+    case 'log':
+      return { type: 'program.log', message: update.message, time };
+    case 'done':
+      return { ...update, type: 'program.done', time };
+  }
+}
+
+function driverFor(
+  drivers: ProgramDrivers,
+  program: BoundProgram,
+): ProgramDriver<BoundProgram> | undefined {
+  return drivers[program.type] as ProgramDriver<BoundProgram> | undefined;
+}
+
+/**
+ * Runs a run's program for as long as the run is starting, running or
+ * stopping. It starts (or reconnects) only once the transition into that
+ * state has committed, so a crash can never leave a started program behind
+ * a run the database thinks was not started (write-ahead).
+ */
+export function programActor(deps: ProgramDeps) {
+  return fromCallback<ProgramCommand, ProgramInput>(({ input, sendBack, receive }) => {
+    const { run, mode } = input;
+    let program: RunningProgram | undefined;
+    let ended = false;
+    const queued: ProgramCommand[] = [];
+    const now = () => deps.clock.now();
+    const fail = (message: string, output?: string) => {
+      if (ended) return;
+      ended = true;
+      sendBack({
+        type: 'program.done',
+        outcome: 'error',
+        message,
+        outputs: output === undefined ? undefined : [textOutput('traceback', 'traceback', output)],
+        time: now(),
+      });
+    };
+
+    const command = (cmd: ProgramCommand) => {
+      if (!program) {
+        queued.push(cmd);
+        return;
+      }
+      // Stopping runs in the background; its errors are only logged (apsis-model.md §7.4).
+      program.stop().catch((err: unknown) => deps.report(err, `stopping ${run.runId}`));
+    };
+    receive(command);
+
+    const drive = async () => {
+      await deps.store.committed();
+      if (ended) return;
+      const bound = run.program;
+      const driver = bound && driverFor(deps.drivers, bound);
+      if (!bound || !driver) {
+        fail(
+          `${mode === 'start' ? 'start' : 'reconnect'} failed: no driver for program type ${bound?.type ?? 'none'}`,
+        );
+        return;
+      }
+      const context = { runId: run.runId, clock: deps.clock };
+      try {
+        program =
+          mode === 'start'
+            ? driver.start(bound, context)
+            : driver.reconnect(bound, run.runState ?? {}, context);
+      } catch (err) {
+        fail(`${mode === 'start' ? 'start' : 'reconnect'} failed: ${errorMessage(err)}`);
+        return;
+      }
+      deps.running.set(run.runId, program);
+      for (const cmd of queued.splice(0)) command(cmd);
+      for await (const update of program.updates) {
+        if (ended) break;
+        if (update.type === 'done') ended = true;
+        sendBack(toEvent(update, now()));
+      }
+      if (!ended) fail('program ended without a result');
+    };
+
+    drive()
+      .catch((err: unknown) => {
+        // A driver that throws mid-stream: the run errs with the stack as output.
+        fail(errorMessage(err), err instanceof Error ? (err.stack ?? err.message) : String(err));
+      })
+      .finally(() => deps.running.delete(run.runId));
+
+    return () => {
+      // The run left starting/running/stopping, or the scheduler is stopping:
+      // stop following the program (it keeps running if it has not ended).
+      if (!ended) program?.detach();
+      ended = true;
+    };
+  });
+}

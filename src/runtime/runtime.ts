@@ -1,0 +1,191 @@
+import type { ActionSpec } from '../actions/index.js';
+import { errorMessage } from '../errors.js';
+import { jobSchema, jobToJso, type Job } from '../jobs/index.js';
+import { noOpDriver, type ProgramDrivers, type RunningProgram } from '../programs/index.js';
+import type { RunStore } from '../store/index.js';
+import type { CalendarResolver, Clock, Time, TimerHandle } from '../time/index.js';
+import { safeParse } from '../validation/index.js';
+import { startActions } from './actions-runner.js';
+import { Inspection } from './inspection.js';
+import { JobTable, type JobChanges } from './job-table.js';
+import { silentLogger, type Logger } from './logger.js';
+import { Operations } from './operations.js';
+import { RunActors } from './run-actors.js';
+import { RunRegistry } from './run-registry.js';
+import { Scheduler } from './scheduler.js';
+import { TransitionBus } from './transition-bus.js';
+
+export interface RuntimeOptions {
+  readonly clock: Clock;
+  readonly store: RunStore;
+  /** The jobs of the jobs directory, already loaded and checked. */
+  readonly jobs: ReadonlyMap<string, Job>;
+  readonly calendars: CalendarResolver;
+  readonly horizonMs: number;
+  readonly maxAgeMs?: number | null;
+  readonly since?: 'now' | Time | null;
+  readonly waitingMaxTimeMs?: number | null;
+  /** Finished runs older than this leave memory (they stay in the database); default one day. */
+  readonly lookbackMs?: number | null;
+  readonly globalActions?: readonly ActionSpec[];
+  /** Program drivers by type; `no-op` is always there. */
+  readonly drivers?: ProgramDrivers;
+  readonly logger?: Logger;
+  readonly generateEveryMs?: number;
+}
+
+const DEFAULT_MEMORY_MS = 86_400_000;
+const EVICT_EVERY_MS = 60_000;
+
+/**
+ * The scheduler's runtime, wired together: the run registry and transition
+ * bus, run actors, the scheduler actor, actions, operations and inspection.
+ * The daemon creates one; tests create one with a manual clock.
+ */
+export class Runtime {
+  readonly clock: Clock;
+  readonly store: RunStore;
+  readonly logger: Logger;
+  readonly registry = new RunRegistry();
+  readonly bus: TransitionBus;
+  readonly inspection: Inspection;
+  readonly jobs: JobTable;
+  readonly runningPrograms = new Map<string, RunningProgram>();
+  readonly runActors: RunActors;
+  readonly scheduler: Scheduler;
+  readonly operations: Operations;
+  private stopActions: (() => void) | undefined;
+  private evictTimer: TimerHandle | undefined;
+  private readonly memoryMs: number;
+
+  constructor(private readonly options: RuntimeOptions) {
+    const { clock, store, calendars } = options;
+    this.clock = clock;
+    this.store = store;
+    this.logger = options.logger ?? silentLogger;
+    this.memoryMs = options.lookbackMs ?? DEFAULT_MEMORY_MS;
+    const report = (err: unknown, context: string) =>
+      this.logger.error(`${context}: ${errorMessage(err)}`);
+    this.bus = new TransitionBus((err) => report(err, 'transition listener'));
+    this.inspection = new Inspection(clock);
+    this.jobs = new JobTable(options.jobs.values());
+    let scheduler: Scheduler | undefined;
+    this.runActors = new RunActors({
+      clock,
+      store,
+      registry: this.registry,
+      bus: this.bus,
+      inspection: this.inspection,
+      drivers: { 'no-op': noOpDriver, ...options.drivers },
+      running: this.runningPrograms,
+      report,
+      waitingMaxTimeMs: options.waitingMaxTimeMs ?? null,
+      expectedOf: (jobId, args) => scheduler?.expectedOf(jobId, args) ?? [],
+      onCrash: (runId, err) => {
+        report(err, `run ${runId} crashed`);
+        scheduler?.crashed(runId, err);
+      },
+    });
+    scheduler = new Scheduler(
+      {
+        clock,
+        store,
+        registry: this.registry,
+        bus: this.bus,
+        jobs: this.jobs,
+        calendars,
+        runActors: this.runActors,
+        inspection: this.inspection,
+        logger: this.logger,
+      },
+      {
+        horizonMs: options.horizonMs,
+        maxAgeMs: options.maxAgeMs ?? null,
+        since: options.since ?? null,
+        generateEveryMs: options.generateEveryMs,
+      },
+    );
+    this.scheduler = scheduler;
+    this.operations = new Operations({
+      clock,
+      store,
+      registry: this.registry,
+      jobs: this.jobs,
+      calendars,
+      scheduler,
+      runActors: this.runActors,
+      runningPrograms: this.runningPrograms,
+    });
+  }
+
+  /** Restores stored runs and starts scheduling; resolves once the scheduler runs. */
+  async start(): Promise<void> {
+    for (const job of this.loadAdHocJobs()) this.jobs.add(job);
+    this.stopActions = startActions({
+      clock: this.clock,
+      store: this.store,
+      bus: this.bus,
+      jobs: this.jobs,
+      globalActions: this.options.globalActions ?? [],
+      schedule: (request, note) => this.operations.schedule(request, note),
+    });
+    await this.scheduler.start();
+    this.scheduleEviction();
+  }
+
+  /** Stops scheduling and every run actor; runs stay as stored, to be restored on the next start. */
+  async stop(): Promise<void> {
+    if (this.evictTimer !== undefined) this.clock.clearTimeout(this.evictTimer);
+    this.evictTimer = undefined;
+    this.stopActions?.();
+    await this.scheduler.stop();
+    await this.store.committed();
+  }
+
+  /**
+   * Swaps in a reloaded jobs directory (apsis-model.md §1.6): expected runs of
+   * removed and changed jobs are dropped, and those of changed and added jobs
+   * generated afresh. Runs already created keep their bound program.
+   */
+  replaceJobs(jobs: ReadonlyMap<string, Job>): JobChanges {
+    const before = new Map(this.jobs.entries().map(([index, job]) => [job.jobId, index]));
+    const changes = this.jobs.replaceDirectoryJobs(jobs);
+    for (const jobId of [...changes.removed, ...changes.changed]) {
+      const index = before.get(jobId);
+      if (index !== undefined) this.scheduler.expected.removeJob(index);
+    }
+    const regenerate = [...changes.added, ...changes.changed]
+      .map((jobId) => this.jobs.indexOf(jobId))
+      .filter((i): i is number => i !== undefined);
+    if (regenerate.length > 0 || changes.removed.length > 0) this.scheduler.jobsChanged(regenerate);
+    return changes;
+  }
+
+  /** Adds an ad hoc job (one submitted through the API) and stores it. */
+  addAdHocJob(job: Job): void {
+    this.store.putJob(job.jobId, jobToJso(job));
+    this.jobs.add(job);
+  }
+
+  private loadAdHocJobs(): Job[] {
+    const jobs: Job[] = [];
+    for (const { jobId, job } of this.store.jobs()) {
+      const { job_id: _, ...body } = (job ?? {}) as Record<string, unknown>;
+      const result = safeParse(jobSchema(jobId, this.options.calendars), { ...body, ad_hoc: true });
+      if (result.success) jobs.push(result.data);
+      else
+        this.logger.error(`ad hoc job ${jobId} in the database is invalid; it is ignored`, {
+          jobId,
+        });
+    }
+    return jobs;
+  }
+
+  private scheduleEviction(): void {
+    this.evictTimer = this.clock.setTimeout(() => {
+      this.registry.evictFinished(this.clock.now() - this.memoryMs);
+      this.scheduleEviction();
+    }, EVICT_EVERY_MS);
+    (this.evictTimer as { unref?: () => void }).unref?.();
+  }
+}

@@ -1,0 +1,416 @@
+import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
+import {
+  schedulerMachine,
+  type AlarmCommand,
+  type SchedulerInput,
+} from '../../machines/scheduler.js';
+import { errorMessage } from '../errors.js';
+import { runArgs, type Job } from '../jobs/index.js';
+import { formatRunId, instanceKey, runNumber, type Args } from '../runs/index.js';
+import type { ScheduledTime } from '../schedules/index.js';
+import type { RunRecord, RunStore } from '../store/index.js';
+import {
+  formatTime,
+  type CalendarResolver,
+  type Clock,
+  type Time,
+  type TimerHandle,
+} from '../time/index.js';
+import { createRun, type CreatedRun } from './create-run.js';
+import { DueQueue } from './due-queue.js';
+import { ExpectedRuns, type ExpectedEntry } from './expected-runs.js';
+import type { Inspection } from './inspection.js';
+import type { JobTable } from './job-table.js';
+import type { Logger } from './logger.js';
+import { failCrashedRun, type RunActor, type RunActors } from './run-actors.js';
+import type { RunRegistry } from './run-registry.js';
+import { SlotColumnsBuilder } from './slot-columns.js';
+import type { TransitionBus } from './transition-bus.js';
+
+export interface SchedulerDeps {
+  readonly clock: Clock;
+  readonly store: RunStore;
+  readonly registry: RunRegistry;
+  readonly bus: TransitionBus;
+  readonly jobs: JobTable;
+  readonly calendars: CalendarResolver;
+  readonly runActors: RunActors;
+  readonly inspection: Inspection;
+  readonly logger: Logger;
+}
+
+export interface SchedulerOptions {
+  readonly horizonMs: number;
+  readonly maxAgeMs: number | null;
+  readonly since: 'now' | Time | null;
+  /** How often the horizon is extended (Apsis: 60 s). */
+  readonly generateEveryMs?: number;
+}
+
+/** The args a schedule gives at `time`, the `ordinal`-th of its times at that instant. */
+function scheduledAt(
+  job: Job,
+  scheduleIndex: number,
+  time: Time,
+  ordinal: number,
+): ScheduledTime | undefined {
+  const schedule = job.schedules[scheduleIndex];
+  if (!schedule) return undefined;
+  let seen = 0;
+  for (const scheduled of schedule.times(time)) {
+    if (scheduled.time !== time) return undefined;
+    if (seen++ === ordinal) return scheduled;
+  }
+  return undefined;
+}
+
+/**
+ * The runtime behind the scheduler machine: expected runs as compact records
+ * generated to the horizon, stored runs due later in a queue, and the
+ * release of due runs into run actors.
+ */
+export class Scheduler {
+  readonly expected = new ExpectedRuns();
+  readonly due = new DueQueue();
+  private actor: Actor<typeof schedulerMachine> | undefined;
+  /** Jobs whose expected runs the next `scheduler.jobs-changed` regenerates. */
+  private pendingRegeneration: number[] = [];
+  private readonly reportedScheduleErrors = new Set<string>();
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  /** Restores stored runs, generates the horizon and releases what is due; resolves once running. */
+  async start(): Promise<void> {
+    const { clock, store } = this.deps;
+    const now = clock.now();
+    const input: SchedulerInput = {
+      now,
+      storedClock: store.clockTime() ?? now,
+      since: this.options.since,
+      horizonMs: this.options.horizonMs,
+      maxAgeMs: this.options.maxAgeMs,
+      generateEveryMs: this.options.generateEveryMs ?? 60_000,
+    };
+    const machine = schedulerMachine.provide({
+      actors: {
+        restore: fromPromise(async () => this.restore()),
+        alarm: this.alarm(),
+        drain: fromPromise(async () => {
+          this.deps.runActors.stopAll();
+          this.deps.store.flush();
+        }),
+      },
+      actions: {
+        generate: (_, { from, to }) => this.generate(from, to),
+        release: (_, { until, skipBefore, maxAgeMs }) => this.release(until, skipBefore, maxAgeMs),
+        regenerate: (_, { from, to }) => {
+          const jobs = this.pendingRegeneration;
+          this.pendingRegeneration = [];
+          this.generate(from, to, jobs);
+        },
+        failRun: (_, { runId, message, time }) => {
+          const run = this.deps.registry.get(runId) ?? this.deps.store.getRun(runId);
+          if (run) failCrashedRun(this.deps, run, message, time);
+        },
+      },
+    });
+    const actor = createActor(machine, {
+      id: 'scheduler',
+      input,
+      clock,
+      inspect: this.deps.inspection.inspect,
+    });
+    this.actor = actor;
+    await new Promise<void>((resolve, reject) => {
+      const sub = actor.subscribe({
+        next: (snapshot) => {
+          if (snapshot.matches('running')) {
+            sub.unsubscribe();
+            resolve();
+          } else if (snapshot.matches('failed')) {
+            sub.unsubscribe();
+            reject(new Error('the scheduler could not restore stored runs'));
+          }
+        },
+        error: reject,
+      });
+      actor.start();
+    });
+  }
+
+  /** Stops run actors (runs stay restorable) and flushes the last writes. */
+  async stop(): Promise<void> {
+    const actor = this.actor;
+    if (!actor || actor.getSnapshot().status !== 'active') return;
+    await new Promise<void>((resolve) => {
+      actor.subscribe({ complete: resolve, error: () => resolve() });
+      actor.send({ type: 'scheduler.shutdown' });
+    });
+  }
+
+  /** The scheduler machine's context (horizon, clock), for stats and the API. */
+  get context() {
+    return this.actor?.getSnapshot().context;
+  }
+
+  /** A run crashed: the scheduler ends it in error. */
+  crashed(runId: string, err: unknown): void {
+    this.actor?.send({
+      type: 'scheduler.run-crashed',
+      runId,
+      message: errorMessage(err),
+      time: this.deps.clock.now(),
+    });
+  }
+
+  /** Keeps a stored scheduled run until it is due. */
+  queue(run: RunRecord): void {
+    const n = runNumber(run.runId);
+    if (n === undefined) return;
+    this.due.add(n, run.times.schedule ?? this.deps.clock.now());
+    this.actor?.send({ type: 'scheduler.rearm' });
+  }
+
+  /** Drops a stored scheduled run from the due queue (it was started or skipped early). */
+  unqueue(runId: string): boolean {
+    const n = runNumber(runId);
+    return n !== undefined && this.due.remove(n);
+  }
+
+  /** After `jobs` changed: regenerates the expected runs of these job indexes (old ones already removed). */
+  jobsChanged(regenerate: number[]): void {
+    this.pendingRegeneration.push(...regenerate);
+    this.actor?.send({ type: 'scheduler.jobs-changed', time: this.deps.clock.now() });
+  }
+
+  /** Run ids of expected runs of one instance (dependency `exist` counts them as scheduled). */
+  expectedOf(jobId: string, args: Args): string[] {
+    const index = this.deps.jobs.indexOf(jobId);
+    const job = index === undefined ? undefined : this.deps.jobs.at(index);
+    if (index === undefined || !job) return [];
+    const key = instanceKey(jobId, args);
+    const out: string[] = [];
+    for (const entry of this.expected.entries({ jobIndex: index })) {
+      const scheduled = scheduledAt(job, entry.scheduleIndex, entry.time, entry.ordinal);
+      if (scheduled && instanceKey(jobId, runArgs(job, scheduled)) === key)
+        out.push(formatRunId(entry.runNumber));
+    }
+    return out;
+  }
+
+  /** An expected run as a record (bound now, not stored), for reading and operating on. */
+  expectedRun(runId: string): CreatedRun | undefined {
+    const n = runNumber(runId);
+    const entry = n === undefined ? undefined : this.expected.get(n);
+    return entry && this.materialize(entry);
+  }
+
+  /** Removes an expected run so an operation can create it now; returns it bound. */
+  takeExpected(runId: string): CreatedRun | undefined {
+    const created = this.expectedRun(runId);
+    const n = runNumber(runId);
+    if (created && n !== undefined) this.expected.remove(n);
+    return created;
+  }
+
+  private materialize(entry: ExpectedEntry): CreatedRun | undefined {
+    const job = this.deps.jobs.at(entry.jobIndex);
+    if (!job) return undefined;
+    const scheduled = scheduledAt(job, entry.scheduleIndex, entry.time, entry.ordinal);
+    const stop = job.schedules[entry.scheduleIndex]?.stop;
+    return createRun(
+      {
+        runNumber: entry.runNumber,
+        jobId: job.jobId,
+        args: scheduled ? runArgs(job, scheduled) : {},
+        scheduleTime: entry.time,
+        stopTime: stop?.stopTime(entry.time),
+        expected: true,
+        now: this.deps.clock.now(),
+      },
+      job,
+      this.deps.jobs,
+      this.deps.calendars,
+    );
+  }
+
+  /** Expected runs for every enabled schedule time in (from, to], of all jobs or those listed. */
+  private generate(from: Time, to: Time, jobIndexes?: readonly number[]): void {
+    if (to <= from) return;
+    const builder = new SlotColumnsBuilder();
+    const entries: [number, Job | undefined][] = jobIndexes
+      ? jobIndexes.map((i) => [i, this.deps.jobs.at(i)])
+      : this.deps.jobs.entries();
+    for (const [index, job] of entries) {
+      if (!job) continue;
+      job.schedules.forEach((schedule, s) => {
+        if (!schedule.enabled) return;
+        let previous = Number.NaN;
+        let ordinal = 0;
+        try {
+          for (const { time } of schedule.times(from + 1)) {
+            if (time > to) break;
+            ordinal = time === previous ? ordinal + 1 : 0;
+            previous = time;
+            builder.push(time, index, s, ordinal);
+          }
+        } catch (err) {
+          this.scheduleFailed(job.jobId, s, err);
+        }
+      });
+    }
+    if (builder.length > 0)
+      this.expected.add(builder.build(), (count) => this.deps.store.reserveRunNumbers(count));
+  }
+
+  /** A schedule that cannot go on (a calendar file ran out) is reported once per job and schedule. */
+  private scheduleFailed(jobId: string, index: number, err: unknown): void {
+    const key = `${jobId}\u0000${index}`;
+    if (this.reportedScheduleErrors.has(key)) return;
+    this.reportedScheduleErrors.add(key);
+    this.deps.logger.error(`job ${jobId}: schedule[${index}] stopped: ${errorMessage(err)}`, {
+      jobId,
+    });
+  }
+
+  /**
+   * Creates and starts every run due at or before `until`, expected and
+   * stored alike, in schedule-time order, then moves the stored clock to
+   * `until` in the same batch: after a crash, generation resumes after it, so
+   * no run is created twice and none is lost.
+   */
+  private release(until: Time, skipBefore: Time | null, maxAgeMs: number | null): void {
+    const expected = this.expected.takeDue(until);
+    const queued = this.due.takeDue(until);
+    let i = 0;
+    let j = 0;
+    while (i < expected.length || j < queued.length) {
+      const e = expected[i];
+      const q = queued[j];
+      if (e && (!q || e.time < q.time || (e.time === q.time && e.runNumber < q.runNumber))) {
+        this.releaseExpected(e, skipBefore, maxAgeMs);
+        i++;
+      } else if (q) {
+        this.releaseQueued(formatRunId(q.runNumber));
+        j++;
+      }
+    }
+    this.deps.store.setClock(until);
+  }
+
+  private releaseExpected(
+    entry: ExpectedEntry,
+    skipBefore: Time | null,
+    maxAgeMs: number | null,
+  ): void {
+    const created = this.materialize(entry);
+    if (!created) return;
+    const missed = skipBefore !== null && entry.time < skipBefore;
+    const actor = this.startNew(created, 'scheduled');
+    if (!actor) return;
+    const now = this.deps.clock.now();
+    if (missed) {
+      this.deps.store.appendLog(
+        created.run.runId,
+        now,
+        `skipped: more than schedule.max_age (${(maxAgeMs ?? 0) / 1000} s) late`,
+      );
+      actor.send({ type: 'run.skip', time: now });
+    } else {
+      actor.send({ type: 'run.due', time: now });
+    }
+  }
+
+  /**
+   * Starts an actor for a new run and schedules it, or records it as an error
+   * run when it could not be bound. Returns the actor of a scheduled run.
+   */
+  startNew(created: CreatedRun, at: 'scheduled' | 'now'): RunActor | undefined {
+    const { store, clock, runActors } = this.deps;
+    const { run } = created;
+    const now = clock.now();
+    const actor = runActors.start(run, 'new');
+    if (created.error !== null) {
+      actor.send({ type: 'run.fail', message: created.error, time: now });
+      return undefined;
+    }
+    store.appendLog(
+      run.runId,
+      now,
+      `scheduled: ${at === 'now' ? 'now' : formatTime(run.times.schedule ?? now)}`,
+    );
+    if (run.times.stop !== undefined)
+      store.appendLog(run.runId, now, `stop time: ${formatTime(run.times.stop)}`);
+    actor.send({ type: 'run.schedule', time: now });
+    return actor;
+  }
+
+  private releaseQueued(runId: string): void {
+    const run = this.deps.registry.get(runId) ?? this.deps.store.getRun(runId);
+    if (!run || run.state !== 'scheduled') return;
+    const actor = this.deps.runActors.start(run, 'resume');
+    actor.send({ type: 'run.due', time: this.deps.clock.now() });
+  }
+
+  /**
+   * Restores stored runs (apsis-model.md §8.4): scheduled runs wait in the
+   * due queue; waiting, starting, running and stopping runs get actors that
+   * resume, reconnect, or end in error. Runs left in `new` by a crash, which
+   * Apsis leaves forever, end in error.
+   */
+  private restore(): void {
+    const { store, registry, clock, runActors } = this.deps;
+    const now = clock.now();
+    for (const run of store.queryRuns({ states: ['new'] })) {
+      registry.markStored(run.runId);
+      failCrashedRun(this.deps, run, 'restored new: never scheduled', now);
+    }
+    for (const run of store.activeRuns()) {
+      if (run.state === 'scheduled') {
+        registry.markStored(run.runId);
+        registry.set(run);
+        store.appendLog(run.runId, now, 'restored');
+        const n = runNumber(run.runId);
+        if (n !== undefined) this.due.add(n, run.times.schedule ?? now);
+      } else {
+        runActors.start(run, 'restore');
+      }
+    }
+  }
+
+  /** The alarm: one timer, at the earlier of the next due run and the next generation. */
+  private alarm() {
+    return fromCallback<AlarmCommand, void>(({ sendBack, receive }) => {
+      const { clock } = this.deps;
+      let timer: TimerHandle | undefined;
+      let generateAt = Number.POSITIVE_INFINITY;
+      const arm = () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
+        const next = Math.min(
+          this.expected.nextTime() ?? Infinity,
+          this.due.nextTime() ?? Infinity,
+          generateAt,
+        );
+        if (!Number.isFinite(next)) return;
+        timer = clock.setTimeout(
+          () => {
+            timer = undefined;
+            sendBack({ type: 'scheduler.tick', time: clock.now() });
+          },
+          Math.max(0, next - clock.now()),
+        );
+      };
+      receive((command) => {
+        generateAt = command.generateAt;
+        arm();
+      });
+      return () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+      };
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import type { Clock, TimerHandle } from '../time/index.js';
+
+// setTimeout's delay is a signed 32-bit number of ms (about 24.8 days);
+// longer delays are chained.
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+interface ChainedTimer {
+  current: ReturnType<typeof setTimeout>;
+}
+
+/** The real clock: wall time and Node's timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const due = Date.now() + ms;
+    const timer: ChainedTimer = { current: setTimeout(() => undefined, 0) };
+    clearTimeout(timer.current);
+    const arm = (delay: number) => {
+      timer.current = setTimeout(
+        () => {
+          const left = due - Date.now();
+          if (left > 0) arm(left);
+          else fn();
+        },
+        Math.min(Math.max(0, delay), MAX_DELAY_MS),
+      );
+    };
+    arm(ms);
+    return timer;
+  },
+  clearTimeout(handle: TimerHandle): void {
+    clearTimeout((handle as ChainedTimer).current);
+  },
+};
