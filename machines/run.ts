@@ -89,9 +89,9 @@ const runSetup = setup({
 });
 
 /** Assigns the transition to `state`: times, timestamp, run state, metadata. */
-function enter(state: State, update?: (args: Args) => TransitionUpdate) {
+function enter(state: State, update?: (args: Args) => TransitionUpdate, at?: (context: RunContext) => number) {
   return runSetup.assign(({ context, event }) => {
-    const time = eventTime({ context, event });
+    const time = at ? at(context) : eventTime({ context, event });
     return {
       now: time,
       run: transitionRecord(context.run, state, time, update?.({ context, event })),
@@ -224,13 +224,13 @@ export const runMachine = runSetup.createMachine({
           guard: 'hasWaitingLimit',
           target: 'error',
           actions: [
+            enter('error', undefined, (c) => Math.max(c.now, (c.run.times.waiting ?? c.now) + (c.waitingMaxTimeMs ?? 0))),
             {
               type: 'log',
               params: ({ context }) => ({
                 message: `waiting for ${context.waitingFor ?? 'conditions'}: timeout after ${(context.waitingMaxTimeMs ?? 0) / 1000} s`,
               }),
             },
-            enter('error'),
             'persist',
           ],
         },
@@ -354,9 +354,11 @@ export const runMachine = runSetup.createMachine({
           after: {
             untilStopTime: {
               guard: 'hasStopTime',
+              // A delayed transition carries no time: it fires at the stop time
+              // (or at once, when that had passed before the run was running).
               actions: runSetup.raise(({ context }) => ({
                 type: 'run.stop' as const,
-                time: context.now,
+                time: Math.max(context.now, context.run.times.stop ?? context.now),
               })),
             },
           },

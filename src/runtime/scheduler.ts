@@ -203,6 +203,11 @@ export class Scheduler {
 
   /** An expected run as a record (bound now, not stored), for reading and operating on. */
   expectedRun(runId: string): CreatedRun | undefined {
+    const created = this.expectedEntry(runId);
+    return created && { ...created, run: { ...created.run, state: 'scheduled' } };
+  }
+
+  private expectedEntry(runId: string): CreatedRun | undefined {
     const n = runNumber(runId);
     const entry = n === undefined ? undefined : this.expected.get(n);
     return entry && this.materialize(entry);
@@ -210,7 +215,7 @@ export class Scheduler {
 
   /** Removes an expected run so an operation can create it now; returns it bound. */
   takeExpected(runId: string): CreatedRun | undefined {
-    const created = this.expectedRun(runId);
+    const created = this.expectedEntry(runId);
     const n = runNumber(runId);
     if (created && n !== undefined) this.expected.remove(n);
     return created;
