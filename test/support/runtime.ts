@@ -89,6 +89,8 @@ export class TestRuntime {
     // Step through timers one at a time, settling between, so work a timer
     // starts (a program, a commit) completes before later timers fire.
     const end = this.clock.now() + ms;
+    // Finish what the caller just started before time moves.
+    await this.settle();
     for (;;) {
       const next = this.clock.nextTimerAt();
       if (next === undefined || next > end) break;
