@@ -58,11 +58,8 @@ export function startActions(deps: ActionDeps): () => void {
       try {
         runScheduleAction(deps, action, run);
       } catch (err) {
-        deps.store.appendLog(
-          run.runId,
-          deps.clock.now(),
-          `error: action ${action.type} ${action.job_id}: ${errorMessage(err)}`,
-        );
+        // As Apsis records it (apsis-model.md §5.1): the message alone.
+        deps.store.appendLog(run.runId, deps.clock.now(), `error: ${errorMessage(err)}`);
       }
     }
   });

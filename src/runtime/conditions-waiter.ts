@@ -2,7 +2,7 @@ import { fromCallback } from 'xstate';
 import type { ConditionsInput, RunEvent } from '../../machines/run.js';
 import { describeCondition, type BoundCondition } from '../conditions/index.js';
 import { errorMessage } from '../errors.js';
-import { FINISHED_STATES, formatInstance, joinStates, type State } from '../runs/index.js';
+import { formatInstance, joinStates, type State } from '../runs/index.js';
 import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/index.js';
 import type { RunRegistry } from './run-registry.js';
@@ -52,18 +52,31 @@ function check(cond: BoundCondition, runId: string, deps: ConditionDeps): Check 
       return { kind: 'wait', jobId: cond.job_id, args: cond.args };
     }
     case 'max_running': {
-      // Every starting or running run is live, so memory has them all.
-      const running = deps.registry.matching(cond.job_id, cond.args, RUNNING);
+      // The database too, not just memory: while runs are being restored at
+      // start, a running run may not be back in memory yet.
+      const running = instanceRuns(
+        deps.registry,
+        deps.store,
+        deps.expectedOf,
+        cond.job_id,
+        cond.args,
+        RUNNING,
+      );
       return running.length < cond.count
         ? { kind: 'satisfied' }
         : { kind: 'wait', jobId: cond.job_id, args: cond.args };
     }
     case 'skip_duplicate': {
-      const states = new Set(cond.check_states);
-      const needsStore = cond.check_states.some((s) => FINISHED_STATES.has(s));
-      const runs = needsStore
-        ? instanceRuns(deps.registry, deps.store, deps.expectedOf, cond.job_id, cond.args, states)
-        : deps.registry.matching(cond.job_id, cond.args, states);
+      // Memory, the database (finished runs, runs not yet restored) and the
+      // scheduler's expected runs (which count as scheduled, as in Apsis).
+      const runs = instanceRuns(
+        deps.registry,
+        deps.store,
+        deps.expectedOf,
+        cond.job_id,
+        cond.args,
+        new Set(cond.check_states),
+      );
       const other = runs.find((r) => r.runId !== runId);
       if (!other) return { kind: 'satisfied' };
       return {

@@ -6,6 +6,9 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 
 interface ChainedTimer {
   current: ReturnType<typeof setTimeout>;
+  unrefed: boolean;
+  /** Lets the process exit while this timer is pending (housekeeping timers). */
+  unref(): void;
 }
 
 /** The real clock: wall time and Node's timers. */
@@ -13,19 +16,27 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const due = Date.now() + ms;
-    const timer: ChainedTimer = { current: setTimeout(() => undefined, 0) };
-    clearTimeout(timer.current);
+    const timer: ChainedTimer = {
+      current: undefined as unknown as ReturnType<typeof setTimeout>,
+      unrefed: false,
+      unref() {
+        this.unrefed = true;
+        this.current.unref();
+      },
+    };
     const arm = (delay: number) => {
-      timer.current = setTimeout(
+      const handle = setTimeout(
         () => {
           const left = due - Date.now();
-          if (left > 0) arm(left);
+          if (left > 0) timer.current = arm(left);
           else fn();
         },
         Math.min(Math.max(0, delay), MAX_DELAY_MS),
       );
+      if (timer.unrefed) handle.unref();
+      return handle;
     };
-    arm(ms);
+    timer.current = arm(ms);
     return timer;
   },
   clearTimeout(handle: TimerHandle): void {
