@@ -1,6 +1,7 @@
 import { and, fromCallback, or, setup, stateIn, type AnyEventObject } from 'xstate';
 import type { State } from '../src/runs/states.js';
 import { textOutput, type RunOutput } from '../src/runs/output.js';
+import { formatSeconds } from '../src/time/duration.js';
 import type {
   ConditionsInput,
   ProgramCommand,
@@ -89,7 +90,11 @@ const runSetup = setup({
 });
 
 /** Assigns the transition to `state`: times, timestamp, run state, metadata. */
-function enter(state: State, update?: (args: Args) => TransitionUpdate, at?: (context: RunContext) => number) {
+function enter(
+  state: State,
+  update?: (args: Args) => TransitionUpdate,
+  at?: (context: RunContext) => number,
+) {
   return runSetup.assign(({ context, event }) => {
     const time = at ? at(context) : eventTime({ context, event });
     return {
@@ -224,11 +229,13 @@ export const runMachine = runSetup.createMachine({
           guard: 'hasWaitingLimit',
           target: 'error',
           actions: [
-            enter('error', undefined, (c) => Math.max(c.now, (c.run.times.waiting ?? c.now) + (c.waitingMaxTimeMs ?? 0))),
+            enter('error', undefined, (c) =>
+              Math.max(c.now, (c.run.times.waiting ?? c.now) + (c.waitingMaxTimeMs ?? 0)),
+            ),
             {
               type: 'log',
               params: ({ context }) => ({
-                message: `waiting for ${context.waitingFor ?? 'conditions'}: timeout after ${(context.waitingMaxTimeMs ?? 0) / 1000} s`,
+                message: `waiting for ${context.waitingFor ?? 'conditions'}: timeout after ${formatSeconds((context.waitingMaxTimeMs ?? 0) / 1000)} s`,
               }),
             },
             'persist',

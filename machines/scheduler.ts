@@ -79,6 +79,11 @@ const schedulerSetup = setup({
       undefined,
     /** Replaces the expected runs of changed jobs, from what has been released on. */
     regenerate: (_, _params: { from: Time; to: Time }) => undefined,
+    /**
+     * Starts the actors of restored waiting and live runs: after the first
+     * generation, so a dependency `exist` check sees the runs expected later.
+     */
+    resumeRestored: () => undefined,
     /** Forces a crashed run to error. */
     failRun: (_, _params: { runId: string; message: string; time: Time }) => undefined,
   },
@@ -133,6 +138,7 @@ export const schedulerMachine = schedulerSetup.createMachine({
           generatedUntil: ({ context }) =>
             context.now + context.horizonMs + context.generateEveryMs,
         }),
+        'resumeRestored',
         schedulerSetup.raise(({ context }) => ({
           type: 'scheduler.tick' as const,
           time: context.now,

@@ -27,7 +27,10 @@ export const errorCodes = {
   bind_failed: { httpStatus: 400, summary: 'a run could not be bound to its job' },
   unknown_job: { httpStatus: 404, summary: 'no job has the given id' },
   run_not_found: { httpStatus: 404, summary: 'no run has the given id' },
-  operation_refused: { httpStatus: 409, summary: 'the run is not in a state that allows the operation' },
+  operation_refused: {
+    httpStatus: 409,
+    summary: 'the run is not in a state that allows the operation',
+  },
   operation_failed: { httpStatus: 500, summary: 'the operation was allowed but failed' },
   db_missing: { httpStatus: 500, summary: 'the database file does not exist' },
   db_exists: { httpStatus: 409, summary: 'a database file to be created already exists' },

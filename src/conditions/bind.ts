@@ -77,7 +77,8 @@ export function bindCondition(
     case 'max_running': {
       const text = renderTemplate(spec.count, context).trim();
       const count = Number(text);
-      if (text === '' || !Number.isInteger(count))
+      // As Python's int(): optional sign and digits only.
+      if (!/^[+-]?\d+$/.test(text))
         throw new InvalidValueError(
           `max_running count: expected an integer, got ${JSON.stringify(text)}`,
         );
@@ -115,7 +116,7 @@ export function describeCondition(cond: BoundCondition): string {
     case 'max_running':
       return `fewer than ${cond.count} runs of ${formatInstance(cond.job_id, cond.args)} running`;
     case 'skip_duplicate':
-      return `transition to ${cond.target_state} if another run is ${cond.check_states.join('|')}`;
+      return `transition to ${cond.target_state} if another ${formatInstance(cond.job_id, cond.args)} is ${cond.check_states.join('|')}`;
     case 'const':
       return `const ${cond.value ? 'true' : 'false'}`;
   }

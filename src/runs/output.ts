@@ -10,7 +10,12 @@ export interface RunOutput {
 }
 
 /** A UTF-8 text output. */
-export function textOutput(outputId: string, name: string, text: string, contentType = 'text/plain'): RunOutput {
+export function textOutput(
+  outputId: string,
+  name: string,
+  text: string,
+  contentType = 'text/plain',
+): RunOutput {
   const data = new TextEncoder().encode(text);
   return { outputId, name, contentType, length: data.length, data };
 }

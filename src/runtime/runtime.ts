@@ -157,7 +157,10 @@ export class Runtime {
     const regenerate = [...changes.added, ...changes.changed]
       .map((jobId) => this.jobs.indexOf(jobId))
       .filter((i): i is number => i !== undefined);
-    if (regenerate.length > 0 || changes.removed.length > 0) this.scheduler.jobsChanged(regenerate);
+    if (regenerate.length > 0 || changes.removed.length > 0) {
+      this.scheduler.jobsChanged(regenerate);
+      this.bus.recheckInstances();
+    }
     return changes;
   }
 

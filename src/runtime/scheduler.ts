@@ -76,6 +76,8 @@ export class Scheduler {
   /** Jobs whose expected runs the next `scheduler.jobs-changed` regenerates. */
   private pendingRegeneration: number[] = [];
   private readonly reportedScheduleErrors = new Set<string>();
+  /** Restored runs whose actors start once expected runs are generated. */
+  private readonly restoredLive: RunRecord[] = [];
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -110,6 +112,9 @@ export class Scheduler {
           const jobs = this.pendingRegeneration;
           this.pendingRegeneration = [];
           this.generate(from, to, jobs);
+        },
+        resumeRestored: () => {
+          for (const run of this.restoredLive.splice(0)) this.deps.runActors.start(run, 'restore');
         },
         failRun: (_, { runId, message, time }) => {
           const run = this.deps.registry.get(runId) ?? this.deps.store.getRun(runId);
@@ -367,7 +372,7 @@ export class Scheduler {
    * Apsis leaves forever, end in error.
    */
   private restore(): void {
-    const { store, registry, clock, runActors } = this.deps;
+    const { store, registry, clock } = this.deps;
     const now = clock.now();
     for (const run of store.queryRuns({ states: ['new'] })) {
       registry.markStored(run.runId);
@@ -381,7 +386,7 @@ export class Scheduler {
         const n = runNumber(run.runId);
         if (n !== undefined) this.due.add(n, run.times.schedule ?? now);
       } else {
-        runActors.start(run, 'restore');
+        this.restoredLive.push(run);
       }
     }
   }

@@ -13,7 +13,7 @@ export class TransitionBus {
   constructor(private readonly onError: (err: unknown) => void) {}
 
   private readonly all = new Set<TransitionListener>();
-  private readonly byInstance = new Map<string, Set<TransitionListener>>();
+  private readonly byInstance = new Map<string, Set<() => void>>();
 
   /** Every committed transition; returns an unsubscribe function. */
   subscribe(listener: TransitionListener): () => void {
@@ -25,7 +25,7 @@ export class TransitionBus {
   subscribeInstance(
     jobId: string,
     args: Readonly<Record<string, string>>,
-    listener: TransitionListener,
+    listener: () => void,
   ): () => void {
     const key = instanceKey(jobId, args);
     let set = this.byInstance.get(key);
@@ -39,12 +39,22 @@ export class TransitionBus {
 
   publish(run: RunRecord): void {
     // Copies: a listener may unsubscribe (or subscribe others) while we call.
-    for (const listener of [
-      ...(this.byInstance.get(instanceKey(run.jobId, run.args)) ?? []),
-      ...this.all,
-    ]) {
+    this.call([...(this.byInstance.get(instanceKey(run.jobId, run.args)) ?? [])]);
+    this.call([...this.all].map((listener) => () => listener(run)));
+  }
+
+  /**
+   * Wakes every instance watcher to check again: expected runs changed
+   * without a transition (jobs were reloaded), which an `exist` check counts.
+   */
+  recheckInstances(): void {
+    this.call([...this.byInstance.values()].flatMap((set) => [...set]));
+  }
+
+  private call(listeners: (() => void)[]): void {
+    for (const listener of listeners) {
       try {
-        listener(run);
+        listener();
       } catch (err) {
         // One listener's failure must not keep the transition from the others.
         this.onError(err);

@@ -9,8 +9,10 @@ import { tempDir, writeFiles } from '../support/temp-dir.js';
 const CONFIG = 'job_dir: jobs\ndatabase: apsis.db\nschedule:\n  horizon: 1h\n';
 
 const JOBS = {
-  'jobs/tick.yaml': 'params: [time]\nschedule: {type: interval, interval: 1s}\nprogram: {type: no-op, duration: 0.3s}\n',
-  'jobs/slow.yaml': 'params: [time]\nschedule: {type: interval, interval: 2s}\nprogram: {type: no-op, duration: 1.5s}\n',
+  'jobs/tick.yaml':
+    'params: [time]\nschedule: {type: interval, interval: 1s}\nprogram: {type: no-op, duration: 0.3s}\n',
+  'jobs/slow.yaml':
+    'params: [time]\nschedule: {type: interval, interval: 2s}\nprogram: {type: no-op, duration: 1.5s}\n',
   'jobs/chain.yaml':
     'params: [time]\nschedule: {type: interval, interval: 1s}\nprogram: {type: no-op}\n' +
     'condition: {type: dependency, job_id: tick, args: {time: "{{ time }}"}}\n',
@@ -48,7 +50,11 @@ function assertContiguous(runs: RunRecord[], jobId: string, stepMs: number): num
   const sorted = [...times].sort((a, b) => a - b);
   assert.equal(new Set(sorted).size, sorted.length, `${jobId}: a schedule time was created twice`);
   for (let i = 1; i < sorted.length; i++) {
-    assert.equal((sorted[i] as number) - (sorted[i - 1] as number), stepMs, `${jobId}: a run is missing after ${new Date(sorted[i - 1] as number).toISOString()}`);
+    assert.equal(
+      (sorted[i] as number) - (sorted[i - 1] as number),
+      stepMs,
+      `${jobId}: a run is missing after ${new Date(sorted[i - 1] as number).toISOString()}`,
+    );
   }
   return sorted.length;
 }
@@ -82,7 +88,10 @@ describe('the daemon', () => {
     const daemon = new Daemon(['--config', join(dir, 'apsis.yaml')]);
     const { code } = await daemon.exited;
     assert.equal(code, 1);
-    assert.match(daemon.stderr, /bad: .*bad\.yaml:1:\d+: program\.type: unknown program type: shell/);
+    assert.match(
+      daemon.stderr,
+      /bad: .*bad\.yaml:1:\d+: program\.type: unknown program type: shell/,
+    );
     assert.match(daemon.stderr, /bad: .*bad\.yaml:2:1: unexpected keys: conditions/);
     assert.match(daemon.stderr, /refusing to start: 2 problems/);
   });
@@ -112,9 +121,15 @@ describe('the daemon', () => {
     for (const run of runs) {
       const log = logs.get(run.runId) ?? [];
       // Never started twice: one `starting` at most, whatever the restarts.
-      assert.ok(log.filter((m) => m === 'starting').length <= 1, `${run.runId} started twice: ${log.join(' | ')}`);
+      assert.ok(
+        log.filter((m) => m === 'starting').length <= 1,
+        `${run.runId} started twice: ${log.join(' | ')}`,
+      );
       // Nothing left half-done: starting, stopping and new end in error on restore.
-      assert.ok(!['new', 'starting', 'stopping'].includes(run.state) || run === runs.at(-1), `${run.runId} left ${run.state}`);
+      assert.ok(
+        !['new', 'starting', 'stopping'].includes(run.state) || run === runs.at(-1),
+        `${run.runId} left ${run.state}`,
+      );
       if (run.state === 'error') {
         assert.ok(
           log.some((m) => m.startsWith('restored ') || m.startsWith('error: ')),
@@ -127,7 +142,10 @@ describe('the daemon', () => {
     const tickByTime = new Map(runs.filter((r) => r.jobId === 'tick').map((r) => [r.args.time, r]));
     for (const chain of runs.filter((r) => r.jobId === 'chain' && r.times.starting !== undefined)) {
       const tick = tickByTime.get(chain.args.time);
-      assert.ok(tick?.times.success !== undefined && tick.times.success <= (chain.times.starting as number), `${chain.runId} ran before its tick`);
+      assert.ok(
+        tick?.times.success !== undefined && tick.times.success <= (chain.times.starting as number),
+        `${chain.runId} ran before its tick`,
+      );
     }
   });
 });

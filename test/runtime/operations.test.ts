@@ -18,7 +18,8 @@ async function withRuntime(fn: (t: TestRuntime) => Promise<void>): Promise<void>
   }
 }
 
-const refused = (fn: () => unknown, message: string) => assert.throws(fn, { name: 'OperationRefusedError', message });
+const refused = (fn: () => unknown, message: string) =>
+  assert.throws(fn, { name: 'OperationRefusedError', message });
 
 describe('schedule', () => {
   it('runs a run scheduled for now at once, logging scheduled: now', () =>
@@ -32,7 +33,11 @@ describe('schedule', () => {
 
   it('keeps a run scheduled for later as a stored record until it is due', () =>
     withRuntime(async (t) => {
-      const run = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '1' }, time: parseTime('2026-03-02T06:00:00Z') });
+      const run = t.runtime.operations.schedule({
+        jobId: 'quick',
+        args: { n: '1' },
+        time: parseTime('2026-03-02T06:00:00Z'),
+      });
       await t.settle();
       assert.equal(t.store.getRun(run.runId)?.state, 'scheduled');
       assert.equal(t.runtime.runActors.get(run.runId), undefined);
@@ -40,7 +45,10 @@ describe('schedule', () => {
       assert.equal(t.run(run.runId).state, 'scheduled');
       await t.advance(1000);
       assert.equal(t.run(run.runId).state, 'success');
-      assert.equal(formatTime(t.run(run.runId).times.starting as number), '2026-03-02T06:00:00+00:00');
+      assert.equal(
+        formatTime(t.run(run.runId).times.starting as number),
+        '2026-03-02T06:00:00+00:00',
+      );
     }));
 
   it('makes an error run when the args do not match the params', () =>
@@ -49,19 +57,26 @@ describe('schedule', () => {
       await t.settle();
       assert.equal(t.run(run.runId).state, 'error');
       assert.deepEqual(t.log(run.runId), ['error: missing args (n) for job quick']);
-      assert.equal(new TextDecoder().decode(t.store.getOutput(run.runId, 'output')?.data), 'missing args (n) for job quick');
+      assert.equal(
+        new TextDecoder().decode(t.store.getOutput(run.runId, 'output')?.data),
+        'missing args (n) for job quick',
+      );
     }));
 
   it('refuses an unknown job', () =>
     withRuntime(async (t) => {
-      assert.throws(() => t.runtime.operations.schedule({ jobId: 'nope' }), { name: 'UnknownJobError', message: 'unknown job ID: nope' });
+      assert.throws(() => t.runtime.operations.schedule({ jobId: 'nope' }), {
+        name: 'UnknownJobError',
+        message: 'unknown job ID: nope',
+      });
     }));
 
   it('never reuses a run id, across restarts', async () => {
     const t = await TestRuntime.start(JOBS);
     const ids = new Set<string>();
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 5; i++) ids.add(t.runtime.operations.schedule({ jobId: 'quick', args: { n: String(i) } }).runId);
+      for (let i = 0; i < 5; i++)
+        ids.add(t.runtime.operations.schedule({ jobId: 'quick', args: { n: String(i) } }).runId);
       await t.settle();
       await t.restart();
     }
@@ -84,7 +99,11 @@ describe('start and skip', () => {
 
   it('skips a scheduled and a waiting run', () =>
     withRuntime(async (t) => {
-      const later = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '1' }, time: t.now + 3_600_000 });
+      const later = t.runtime.operations.schedule({
+        jobId: 'quick',
+        args: { n: '1' },
+        time: t.now + 3_600_000,
+      });
       const waiting = t.runtime.operations.schedule({ jobId: 'blocked', args: { n: '1' } });
       await t.settle();
       t.runtime.operations.skip(later.runId);
@@ -101,14 +120,23 @@ describe('start and skip', () => {
       const running = t.runtime.operations.schedule({ jobId: 'sleep', args: { n: '1' } });
       const done = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '1' } });
       await t.settle();
-      refused(() => t.runtime.operations.skip(running.runId), `can't skip ${running.runId} in state running`);
-      refused(() => t.runtime.operations.start(done.runId), `can't start ${done.runId} in state success`);
+      refused(
+        () => t.runtime.operations.skip(running.runId),
+        `can't skip ${running.runId} in state running`,
+      );
+      refused(
+        () => t.runtime.operations.start(done.runId),
+        `can't start ${done.runId} in state success`,
+      );
     }));
 
   it('reports an unknown or malformed run id as not found', () =>
     withRuntime(async (t) => {
       assert.throws(() => t.runtime.operations.skip('r999999'), { name: 'RunNotFoundError' });
-      assert.throws(() => t.runtime.operations.getRun('x12'), { name: 'RunNotFoundError', message: 'unknown run ID: x12' });
+      assert.throws(() => t.runtime.operations.getRun('x12'), {
+        name: 'RunNotFoundError',
+        message: 'unknown run ID: x12',
+      });
     }));
 });
 
@@ -128,16 +156,25 @@ describe('stop and signal', () => {
     withRuntime(async (t) => {
       const run = t.runtime.operations.schedule({ jobId: 'blocked', args: { n: '1' } });
       await t.settle();
-      refused(() => t.runtime.operations.stop(run.runId), `can't stop run ${run.runId}: run is waiting`);
+      refused(
+        () => t.runtime.operations.stop(run.runId),
+        `can't stop run ${run.runId}: run is waiting`,
+      );
     }));
 
   it('fails to signal a no-op program, logging the attempt and the failure', () =>
     withRuntime(async (t) => {
       const run = t.runtime.operations.schedule({ jobId: 'sleep', args: { n: '1' } });
       await t.settle();
-      await assert.rejects(t.runtime.operations.signal(run.runId, 'USR1'), { name: 'OperationFailedError', message: 'sending SIGUSR1 failed' });
+      await assert.rejects(t.runtime.operations.signal(run.runId, 'USR1'), {
+        name: 'OperationFailedError',
+        message: 'sending SIGUSR1 failed',
+      });
       await t.settle();
-      assert.deepEqual(t.log(run.runId).slice(-2), ['sending SIGUSR1', 'sending SIGUSR1 failed: no-op programs cannot be signalled']);
+      assert.deepEqual(t.log(run.runId).slice(-2), [
+        'sending SIGUSR1',
+        'sending SIGUSR1 failed: no-op programs cannot be signalled',
+      ]);
       assert.equal(t.run(run.runId).state, 'running');
     }));
 
@@ -145,8 +182,13 @@ describe('stop and signal', () => {
     withRuntime(async (t) => {
       const run = t.runtime.operations.schedule({ jobId: 'blocked', args: { n: '1' } });
       await t.settle();
-      await assert.rejects(t.runtime.operations.signal(run.runId, 15), { name: 'OperationRefusedError', message: 'invalid run state for signal: waiting' });
-      await assert.rejects(t.runtime.operations.signal(run.runId, 'SIGNOPE'), { message: 'not a signal: SIGNOPE' });
+      await assert.rejects(t.runtime.operations.signal(run.runId, 15), {
+        name: 'OperationRefusedError',
+        message: 'invalid run state for signal: waiting',
+      });
+      await assert.rejects(t.runtime.operations.signal(run.runId, 'SIGNOPE'), {
+        message: 'not a signal: SIGNOPE',
+      });
     }));
 });
 
@@ -167,14 +209,27 @@ describe('mark and rerun', () => {
       const done = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '1' } });
       const waiting = t.runtime.operations.schedule({ jobId: 'blocked', args: { n: '1' } });
       await t.settle();
-      refused(() => t.runtime.operations.mark(done.runId, 'running'), `can't mark ${done.runId} to state running`);
-      refused(() => t.runtime.operations.mark(waiting.runId, 'success'), `can't mark ${waiting.runId} in state waiting`);
-      refused(() => t.runtime.operations.mark(done.runId, 'success'), `run ${done.runId} already in state success`);
+      refused(
+        () => t.runtime.operations.mark(done.runId, 'running'),
+        `can't mark ${done.runId} to state running`,
+      );
+      refused(
+        () => t.runtime.operations.mark(waiting.runId, 'success'),
+        `can't mark ${waiting.runId} in state waiting`,
+      );
+      refused(
+        () => t.runtime.operations.mark(done.runId, 'success'),
+        `run ${done.runId} already in state success`,
+      );
     }));
 
   it('reruns a run with the same args, bound now, logging where it came from', () =>
     withRuntime(async (t) => {
-      const first = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '7' }, stopTime: t.now + 60_000 });
+      const first = t.runtime.operations.schedule({
+        jobId: 'quick',
+        args: { n: '7' },
+        stopTime: t.now + 60_000,
+      });
       await t.settle();
       const rerun = t.runtime.operations.rerun(first.runId);
       await t.settle();

@@ -6,11 +6,16 @@ import { TestRuntime } from '../support/runtime.js';
 
 const JOBS = {
   sleep: 'params: [n]\nprogram: {type: no-op, duration: 1h}\n',
-  blocked: 'params: [n]\nprogram: {type: no-op}\ncondition: {type: dependency, job_id: sleep, args: {n: "{{ n }}"}}\n',
+  blocked:
+    'params: [n]\nprogram: {type: no-op}\ncondition: {type: dependency, job_id: sleep, args: {n: "{{ n }}"}}\n',
 };
 
 /** Writes a run straight into the database, as a crashed daemon could have left it. */
-async function seed(t: TestRuntime, state: RunRecord['state'], runState: Record<string, unknown> | null = null): Promise<string> {
+async function seed(
+  t: TestRuntime,
+  state: RunRecord['state'],
+  runState: Record<string, unknown> | null = null,
+): Promise<string> {
   const n = t.store.reserveRunNumbers(1);
   const runId = `r${n}`;
   t.store.insertRun({
@@ -34,13 +39,22 @@ async function seed(t: TestRuntime, state: RunRecord['state'], runState: Record<
 describe('restart in every state (apsis-model.md §8.4)', () => {
   it('keeps a scheduled run scheduled, logs restored, and runs it when due', async () => {
     const t = await TestRuntime.start(JOBS);
-    const run = t.runtime.operations.schedule({ jobId: 'sleep', args: { n: '1' }, time: parseTime('2026-03-02T02:00:00Z') });
+    const run = t.runtime.operations.schedule({
+      jobId: 'sleep',
+      args: { n: '1' },
+      time: parseTime('2026-03-02T02:00:00Z'),
+    });
     await t.settle();
     await t.restart();
     assert.equal(t.run(run.runId).state, 'scheduled');
     await t.advanceTo('2026-03-02T02:00:01Z');
     assert.equal(t.run(run.runId).state, 'running');
-    assert.deepEqual(t.log(run.runId), ['scheduled: 2026-03-02T02:00:00+00:00', 'restored', 'starting', 'running']);
+    assert.deepEqual(t.log(run.runId), [
+      'scheduled: 2026-03-02T02:00:00+00:00',
+      'restored',
+      'starting',
+      'running',
+    ]);
     await t.stop();
   });
 
@@ -89,7 +103,13 @@ describe('restart in every state (apsis-model.md §8.4)', () => {
     const done = t.run(run.runId);
     assert.equal(done.state, 'success');
     assert.equal(formatTime(done.times.success as number), '2026-03-02T01:00:00+00:00');
-    assert.deepEqual(t.log(run.runId), ['scheduled: now', 'starting', 'running', 'reconnecting', 'success']);
+    assert.deepEqual(t.log(run.runId), [
+      'scheduled: now',
+      'starting',
+      'running',
+      'reconnecting',
+      'success',
+    ]);
     await t.stop();
   });
 
@@ -148,7 +168,10 @@ describe('restart in every state (apsis-model.md §8.4)', () => {
     t.store.close();
     await t.open();
     assert.equal(t.run(`r${n}`).state, 'error');
-    assert.deepEqual(t.log(`r${n}`), ['reconnecting', 'error: reconnect failed: no driver for program type vacuum']);
+    assert.deepEqual(t.log(`r${n}`), [
+      'reconnecting',
+      'error: reconnect failed: no driver for program type vacuum',
+    ]);
     await t.stop();
   });
 });

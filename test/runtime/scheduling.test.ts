@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { formatTime, parseTime } from '../../src/time/index.js';
 import { TestRuntime } from '../support/runtime.js';
 
-const HOURLY = 'params: [time]\nschedule: {type: interval, interval: 1h}\nprogram: {type: no-op, duration: 10m}\n';
+const HOURLY =
+  'params: [time]\nschedule: {type: interval, interval: 1h}\nprogram: {type: no-op, duration: 10m}\n';
 
 const summary = (t: TestRuntime, jobId: string) =>
   t.stored(jobId).map((r) => `${r.args.time ?? r.args.date ?? ''} ${r.state}`);
@@ -21,7 +22,12 @@ describe('scheduling', () => {
     ]);
     const first = t.stored('hourly')[0];
     assert.ok(first);
-    assert.deepEqual(t.log(first.runId), ['scheduled: 2026-03-02T01:00:00+00:00', 'starting', 'running', 'success']);
+    assert.deepEqual(t.log(first.runId), [
+      'scheduled: 2026-03-02T01:00:00+00:00',
+      'starting',
+      'running',
+      'success',
+    ]);
     assert.equal(formatTime(first.times.running as number), '2026-03-02T01:00:00+00:00');
     assert.equal(formatTime(first.times.success as number), '2026-03-02T01:10:00+00:00');
     assert.equal(first.meta.elapsed, 600);
@@ -38,7 +44,9 @@ describe('scheduling', () => {
 
   it('lets a user skip tomorrow’s expected run, which then never runs', async () => {
     const t = await TestRuntime.start({ hourly: HOURLY });
-    const tomorrow = [...t.runtime.scheduler.expected.entries()].find((e) => formatTime(e.time) === '2026-03-02T20:00:00+00:00');
+    const tomorrow = [...t.runtime.scheduler.expected.entries()].find(
+      (e) => formatTime(e.time) === '2026-03-02T20:00:00+00:00',
+    );
     assert.ok(tomorrow);
     const runId = `r${tomorrow.runNumber}`;
     assert.equal(t.run(runId).state, 'scheduled');
@@ -48,7 +56,10 @@ describe('scheduling', () => {
     assert.equal(t.run(runId).state, 'skipped');
     assert.equal(t.store.getRun(runId)?.state, 'skipped');
     await t.advance(21 * 3_600_000);
-    assert.equal(t.stored('hourly').filter((r) => r.args.time === '2026-03-02T20:00:00+00:00').length, 1);
+    assert.equal(
+      t.stored('hourly').filter((r) => r.args.time === '2026-03-02T20:00:00+00:00').length,
+      1,
+    );
     await t.stop();
   });
 
@@ -60,14 +71,20 @@ describe('scheduling', () => {
     t.runtime.operations.start(runId);
     await t.settle();
     assert.equal(t.run(runId).state, 'running');
-    assert.deepEqual(t.log(runId), ['scheduled: 2026-03-02T06:00:00+00:00', 'scheduled run started by override', 'starting', 'running']);
+    assert.deepEqual(t.log(runId), [
+      'scheduled: 2026-03-02T06:00:00+00:00',
+      'scheduled run started by override',
+      'starting',
+      'running',
+    ]);
     await t.stop();
   });
 
   it('catches up on runs missed while down, in schedule-time order, each once', async () => {
     const t = await TestRuntime.start({
       hourly: HOURLY,
-      daily: 'params: [date]\nschedule: {type: daily, tz: UTC, daytime: "02:30:00"}\nprogram: {type: no-op}\n',
+      daily:
+        'params: [date]\nschedule: {type: daily, tz: UTC, daytime: "02:30:00"}\nprogram: {type: no-op}\n',
     });
     await t.advance(3_600_000 + 20 * 60_000);
     await t.runtime.stop();
@@ -88,7 +105,10 @@ describe('scheduling', () => {
     ]);
     // Started in schedule-time order, all at the restart.
     const starts = runs.slice(1).map((r) => r.times.starting as number);
-    assert.deepEqual([...starts].sort((a, b) => a - b), starts);
+    assert.deepEqual(
+      [...starts].sort((a, b) => a - b),
+      starts,
+    );
     assert.ok(starts.every((s) => s === parseTime('2026-03-02T05:20:00Z')));
     await t.stop();
   });
@@ -160,7 +180,10 @@ describe('scheduling', () => {
     assert.equal(t.runtime.scheduler.expected.size, 48);
     const { jobsFrom } = await import('../support/runtime.js');
     const changes = t.runtime.replaceJobs(
-      jobsFrom({ a: 'params: [time]\nschedule: {type: interval, interval: 2h}\nprogram: {type: no-op}\n', c: HOURLY }),
+      jobsFrom({
+        a: 'params: [time]\nschedule: {type: interval, interval: 2h}\nprogram: {type: no-op}\n',
+        c: HOURLY,
+      }),
     );
     assert.deepEqual(changes, { removed: ['b'], added: ['c'], changed: ['a'] });
     await t.settle();

@@ -17,7 +17,10 @@ export class Daemon {
   readonly lines: LogLine[] = [];
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly waiters: { test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  private readonly waiters: {
+    test: (line: LogLine) => boolean;
+    resolve: (line: LogLine) => void;
+  }[] = [];
 
   constructor(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
     const bin = join(repoRoot, 'dist', 'src', 'cli', 'apsisctl.js');
@@ -48,16 +51,25 @@ export class Daemon {
       }
     });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   /** Resolves with the first log line (past or future) whose message matches. */
   waitFor(msg: string | RegExp, timeoutMs = 15_000): Promise<LogLine> {
-    const test = (line: LogLine) => (typeof msg === 'string' ? line.msg === msg : msg.test(line.msg));
+    const test = (line: LogLine) =>
+      typeof msg === 'string' ? line.msg === msg : msg.test(line.msg);
     const seen = this.lines.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log line ${String(msg)} within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no log line ${String(msg)} within ${timeoutMs} ms; stderr: ${this.stderr}`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({
         test,
         resolve: (line) => {

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { parseJobFile, type Job } from '../../src/jobs/index.js';
 import { Runtime, type RuntimeOptions } from '../../src/runtime/index.js';
-import { createDatabase, createRunStore, openDatabase, type RunStore } from '../../src/store/index.js';
+import {
+  createDatabase,
+  createRunStore,
+  openDatabase,
+  type RunStore,
+} from '../../src/store/index.js';
 import { builtinCalendars, ManualClock, parseTime, type Time } from '../../src/time/index.js';
 import type { Logger } from '../../src/runtime/index.js';
 import { tempDir } from './temp-dir.js';
@@ -28,7 +33,9 @@ export function collectLogs(): CollectedLogs {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-export type TestRuntimeOptions = Partial<Omit<RuntimeOptions, 'clock' | 'store' | 'jobs' | 'calendars'>>;
+export type TestRuntimeOptions = Partial<
+  Omit<RuntimeOptions, 'clock' | 'store' | 'jobs' | 'calendars'>
+>;
 
 /**
  * A runtime on a real SQLite file in a temp folder, driven by a manual
@@ -56,7 +63,11 @@ export class TestRuntime {
     createDatabase(this.dbPath, this.clock.now());
   }
 
-  static async start(files: Record<string, string>, options: TestRuntimeOptions = {}, start?: string): Promise<TestRuntime> {
+  static async start(
+    files: Record<string, string>,
+    options: TestRuntimeOptions = {},
+    start?: string,
+  ): Promise<TestRuntime> {
     const t = new TestRuntime(jobsFrom(files), options, start);
     await t.open();
     return t;
