@@ -69,7 +69,8 @@ export class Runtime {
     this.bus = new TransitionBus((err) => report(err, 'transition listener'));
     this.inspection = new Inspection(clock);
     this.jobs = new JobTable(options.jobs.values());
-    let scheduler: Scheduler | undefined;
+    // The run actors report crashes to the scheduler, which needs the run actors.
+    const late: { scheduler?: Scheduler } = {};
     this.runActors = new RunActors({
       clock,
       store,
@@ -80,13 +81,13 @@ export class Runtime {
       running: this.runningPrograms,
       report,
       waitingMaxTimeMs: options.waitingMaxTimeMs ?? null,
-      expectedOf: (jobId, args) => scheduler?.expectedOf(jobId, args) ?? [],
+      expectedOf: (jobId, args) => late.scheduler?.expectedOf(jobId, args) ?? [],
       onCrash: (runId, err) => {
         report(err, `run ${runId} crashed`);
-        scheduler?.crashed(runId, err);
+        late.scheduler?.crashed(runId, err);
       },
     });
-    scheduler = new Scheduler(
+    const scheduler = new Scheduler(
       {
         clock,
         store,
@@ -105,6 +106,7 @@ export class Runtime {
         generateEveryMs: options.generateEveryMs,
       },
     );
+    late.scheduler = scheduler;
     this.scheduler = scheduler;
     this.operations = new Operations({
       clock,
