@@ -104,6 +104,31 @@ function enter(
   });
 }
 
+/** A fixed line for the run log. */
+function log(message: string) {
+  return { type: 'log' as const, params: { message } };
+}
+
+/** Enters `state`, writes it, and logs its name, as Apsis logs `waiting`, `starting`, `skipped`. */
+function moveTo(state: State) {
+  return [enter(state), 'persist' as const, log(state)];
+}
+
+/** Out of scheduled, when due or started: to waiting if the run has conditions, else starting. */
+function release(override?: string) {
+  const first = override === undefined ? [] : [log(override)];
+  return [
+    {
+      guard: 'hasConditions' as const,
+      target: 'waiting',
+      actions: [...first, ...moveTo('waiting')],
+    },
+    { target: 'live', actions: [...first, ...moveTo('starting')] },
+  ];
+}
+
+const skip = { target: 'skipped', actions: moveTo('skipped') };
+
 export const runMachine = runSetup.createMachine({
   id: 'run',
   context: ({ input }) => ({
@@ -123,37 +148,29 @@ export const runMachine = runSetup.createMachine({
         {
           guard: and([{ type: 'restoredIn', params: { state: 'scheduled' as const } }, 'restored']),
           target: 'scheduled',
-          actions: { type: 'log', params: { message: 'restored' } },
+          actions: log('restored'),
         },
         { guard: { type: 'restoredIn', params: { state: 'scheduled' } }, target: 'scheduled' },
         {
           guard: { type: 'restoredIn', params: { state: 'waiting' } },
           target: 'waiting',
-          actions: { type: 'log', params: { message: 'restored' } },
+          actions: log('restored'),
         },
         {
           // It may or may not have started its program: it must not run twice.
           guard: { type: 'restoredIn', params: { state: 'starting' } },
           target: 'error',
-          actions: [
-            enter('error'),
-            'persist',
-            { type: 'log', params: { message: 'restored starting: might have started' } },
-          ],
+          actions: [enter('error'), 'persist', log('restored starting: might have started')],
         },
         {
           guard: { type: 'restoredIn', params: { state: 'running' } },
           target: 'live.running',
-          actions: { type: 'log', params: { message: 'reconnecting' } },
+          actions: log('reconnecting'),
         },
         {
           guard: { type: 'restoredIn', params: { state: 'stopping' } },
           target: 'error',
-          actions: [
-            enter('error'),
-            'persist',
-            { type: 'log', params: { message: 'restored stopping: might have stopped' } },
-          ],
+          actions: [enter('error'), 'persist', log('restored stopping: might have stopped')],
         },
         { guard: { type: 'restoredIn', params: { state: 'success' } }, target: 'success' },
         { guard: { type: 'restoredIn', params: { state: 'failure' } }, target: 'failure' },
@@ -166,55 +183,15 @@ export const runMachine = runSetup.createMachine({
     new: {
       on: {
         'run.schedule': { target: 'scheduled', actions: [enter('scheduled'), 'persist'] },
-        'run.skip': {
-          target: 'skipped',
-          actions: [enter('skipped'), 'persist', { type: 'log', params: { message: 'skipped' } }],
-        },
+        'run.skip': skip,
       },
     },
 
     scheduled: {
       on: {
-        'run.due': [
-          {
-            guard: 'hasConditions',
-            target: 'waiting',
-            actions: [enter('waiting'), 'persist', { type: 'log', params: { message: 'waiting' } }],
-          },
-          {
-            target: 'live',
-            actions: [
-              enter('starting'),
-              'persist',
-              { type: 'log', params: { message: 'starting' } },
-            ],
-          },
-        ],
-        'run.start': [
-          {
-            guard: 'hasConditions',
-            target: 'waiting',
-            actions: [
-              { type: 'log', params: { message: 'scheduled run started by override' } },
-              enter('waiting'),
-              'persist',
-              { type: 'log', params: { message: 'waiting' } },
-            ],
-          },
-          {
-            target: 'live',
-            actions: [
-              { type: 'log', params: { message: 'scheduled run started by override' } },
-              enter('starting'),
-              'persist',
-              { type: 'log', params: { message: 'starting' } },
-            ],
-          },
-        ],
-        'run.skip': {
-          target: 'skipped',
-          actions: [enter('skipped'), 'persist', { type: 'log', params: { message: 'skipped' } }],
-        },
+        'run.due': release(),
+        'run.start': release('scheduled run started by override'),
+        'run.skip': skip,
       },
     },
 
@@ -255,10 +232,7 @@ export const runMachine = runSetup.createMachine({
             },
           ],
         },
-        'conditions.ready': {
-          target: 'live',
-          actions: [enter('starting'), 'persist', { type: 'log', params: { message: 'starting' } }],
-        },
+        'conditions.ready': { target: 'live', actions: moveTo('starting') },
         // Forced: a condition may send the run to any finished state (Apsis
         // allows only error and skipped here and wedges on the others).
         'conditions.transition': finishedStates.map((state) => ({
@@ -294,17 +268,9 @@ export const runMachine = runSetup.createMachine({
         },
         'run.start': {
           target: 'live',
-          actions: [
-            { type: 'log', params: { message: 'waiting run started by override' } },
-            enter('starting'),
-            'persist',
-            { type: 'log', params: { message: 'starting' } },
-          ],
+          actions: [log('waiting run started by override'), ...moveTo('starting')],
         },
-        'run.skip': {
-          target: 'skipped',
-          actions: [enter('skipped'), 'persist', { type: 'log', params: { message: 'skipped' } }],
-        },
+        'run.skip': skip,
       },
     },
 
@@ -352,7 +318,7 @@ export const runMachine = runSetup.createMachine({
                     : {},
                 ),
                 'persist',
-                { type: 'log', params: { message: 'running' } },
+                log('running'),
               ],
             },
           },
@@ -377,7 +343,7 @@ export const runMachine = runSetup.createMachine({
                   runState: { ...context.run.runState, stopping: true },
                 })),
                 'persist',
-                { type: 'log', params: { message: 'stopping' } },
+                log('stopping'),
                 runSetup.sendTo('program', { type: 'program.stop' }),
               ],
             },
@@ -458,7 +424,7 @@ export const runMachine = runSetup.createMachine({
             // Finished while still starting: the program broke its contract.
             target: 'error',
             actions: [
-              { type: 'log', params: { message: 'error: program finished before it was running' } },
+              log('error: program finished before it was running'),
               enter('error'),
               'persist',
             ],

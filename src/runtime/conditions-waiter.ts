@@ -2,7 +2,7 @@ import { fromCallback } from 'xstate';
 import type { ConditionsInput, RunEvent } from '../../machines/run.js';
 import { describeCondition, type BoundCondition } from '../conditions/index.js';
 import { errorMessage } from '../errors.js';
-import { formatInstance, joinStates, type State } from '../runs/index.js';
+import { formatInstance, joinStates, type Args, type State } from '../runs/index.js';
 import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/index.js';
 import type { RunRegistry } from './run-registry.js';
@@ -28,19 +28,14 @@ type Check =
 const RUNNING: ReadonlySet<State> = new Set(['starting', 'running']);
 
 function check(cond: BoundCondition, runId: string, deps: ConditionDeps): Check {
+  const runsOf = (jobId: string, args: Args, states: ReadonlySet<State>) =>
+    instanceRuns(deps.registry, deps.store, deps.expectedOf, jobId, args, states);
   switch (cond.type) {
     case 'const':
       return cond.value ? { kind: 'satisfied' } : { kind: 'never' };
     case 'dependency': {
       const relevant = new Set<State>([...cond.states, ...(cond.exist ?? [])]);
-      const runs = instanceRuns(
-        deps.registry,
-        deps.store,
-        deps.expectedOf,
-        cond.job_id,
-        cond.args,
-        relevant,
-      );
+      const runs = runsOf(cond.job_id, cond.args, relevant);
       if (runs.some((r) => cond.states.includes(r.state))) return { kind: 'satisfied' };
       if (cond.exist !== null && !runs.some((r) => cond.exist?.includes(r.state))) {
         return {
@@ -54,14 +49,7 @@ function check(cond: BoundCondition, runId: string, deps: ConditionDeps): Check 
     case 'max_running': {
       // The database too, not just memory: while runs are being restored at
       // start, a running run may not be back in memory yet.
-      const running = instanceRuns(
-        deps.registry,
-        deps.store,
-        deps.expectedOf,
-        cond.job_id,
-        cond.args,
-        RUNNING,
-      );
+      const running = runsOf(cond.job_id, cond.args, RUNNING);
       return running.length < cond.count
         ? { kind: 'satisfied' }
         : { kind: 'wait', jobId: cond.job_id, args: cond.args };
@@ -69,14 +57,7 @@ function check(cond: BoundCondition, runId: string, deps: ConditionDeps): Check 
     case 'skip_duplicate': {
       // Memory, the database (finished runs, runs not yet restored) and the
       // scheduler's expected runs (which count as scheduled, as in Apsis).
-      const runs = instanceRuns(
-        deps.registry,
-        deps.store,
-        deps.expectedOf,
-        cond.job_id,
-        cond.args,
-        new Set(cond.check_states),
-      );
+      const runs = runsOf(cond.job_id, cond.args, new Set(cond.check_states));
       const other = runs.find((r) => r.runId !== runId);
       if (!other) return { kind: 'satisfied' };
       return {
