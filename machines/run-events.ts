@@ -12,7 +12,8 @@ interface Timed {
 
 /** Operations (apsis-model.md §7.4) and the runtime's own events. */
 export type RunEvent =
-  | ({ type: 'run.schedule' } & Timed)
+  /** `due`: the run is due as it is scheduled, so it goes on at once, in the same step. */
+  | ({ type: 'run.schedule'; due?: boolean } & Timed)
   | ({ type: 'run.due' } & Timed)
   | ({ type: 'run.start' } & Timed)
   | ({ type: 'run.skip' } & Timed)
@@ -72,6 +73,8 @@ export interface RunContext {
   restored: boolean;
   /** True for a run restored in `running`: its program reconnects rather than starts. */
   reconnect: boolean;
+  /** Scheduled with `due`: leave scheduled at once. */
+  dueNow: boolean;
   /** The condition being waited for, for the timeout message. */
   waitingFor: string | null;
   waitingMaxTimeMs: number | null;

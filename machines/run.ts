@@ -64,6 +64,7 @@ const runSetup = setup({
   },
   guards: {
     hasConditions: ({ context }) => (context.run.conds?.length ?? 0) > 0,
+    dueNow: ({ context }) => context.dueNow,
     restoredIn: ({ context }, params: { state: State }) => context.restoredFrom === params.state,
     restored: ({ context }) => context.restored,
     hasWaitingLimit: ({ context }) => context.waitingMaxTimeMs !== null,
@@ -137,6 +138,7 @@ export const runMachine = runSetup.createMachine({
     restoredFrom: input.mode === 'new' ? null : input.run.state,
     restored: input.mode === 'restore',
     reconnect: input.mode === 'restore' && input.run.state === 'running',
+    dueNow: false,
     waitingFor: null,
     waitingMaxTimeMs: input.waitingMaxTimeMs,
   }),
@@ -182,12 +184,18 @@ export const runMachine = runSetup.createMachine({
 
     new: {
       on: {
-        'run.schedule': { target: 'scheduled', actions: [enter('scheduled'), 'persist'] },
+        'run.schedule': {
+          target: 'scheduled',
+          actions: [enter('scheduled'), 'persist', runSetup.assign({ dueNow: ({ event }) => event.type === 'run.schedule' && event.due === true })],
+        },
         'run.skip': skip,
       },
     },
 
     scheduled: {
+      // Scheduled and due in one step: a run released by the scheduler or
+      // scheduled for now is written once, not once per state.
+      always: release().map((t) => ({ ...t, guard: t.guard ? and(['dueNow', t.guard]) : 'dueNow' })),
       on: {
         'run.due': release(),
         'run.start': release('scheduled run started by override'),
@@ -324,15 +332,22 @@ export const runMachine = runSetup.createMachine({
           },
         },
         running: {
-          after: {
-            untilStopTime: {
-              guard: 'hasStopTime',
-              // A delayed transition carries no time: it fires at the stop time
-              // (or at once, when that had passed before the run was running).
-              actions: runSetup.raise(({ context }) => ({
-                type: 'run.stop' as const,
-                time: Math.max(context.now, context.run.times.stop ?? context.now),
-              })),
+          // Only a run with a stop time gets a timer for it: thousands of
+          // running runs need none.
+          initial: 'untimed',
+          states: {
+            untimed: { always: { guard: 'hasStopTime', target: 'timed' } },
+            timed: {
+              after: {
+                untilStopTime: {
+                  // A delayed transition carries no time: it fires at the stop time
+                  // (or at once, when that had passed before the run was running).
+                  actions: runSetup.raise(({ context }) => ({
+                    type: 'run.stop' as const,
+                    time: Math.max(context.now, context.run.times.stop ?? context.now),
+                  })),
+                },
+              },
             },
           },
           on: {

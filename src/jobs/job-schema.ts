@@ -28,12 +28,10 @@ const metadataField = z
     };
   });
 
-/**
- * The schema of one job file (apsis-model.md §1.2-1.3). Keys are checked
- * strictly, so the plural `conditions:` / `actions:` of Apsis's old docs are
- * reported as unexpected keys, as in Apsis.
- */
-export function jobSchema(jobId: string, calendars: CalendarResolver) {
+/** A job file's fields, before the job id (which comes from the file's path) is attached. */
+export type JobBody = Omit<Job, 'jobId'> & { declaredJobId: string | undefined };
+
+function buildJobBodySchema(calendars: CalendarResolver) {
   return z
     .strictObject(
       {
@@ -45,12 +43,7 @@ export function jobSchema(jobId: string, calendars: CalendarResolver) {
         successors: noneOneOrMany(successorSchema),
         metadata: metadataField,
         ad_hoc: z.boolean().default(false),
-        job_id: z
-          .string()
-          .optional()
-          .refine((id) => id === undefined || id === jobId, {
-            message: `JSON job_id mismatch ${jobId}`,
-          }),
+        job_id: z.string().optional(),
       },
       {
         error: (iss) =>
@@ -59,16 +52,43 @@ export function jobSchema(jobId: string, calendars: CalendarResolver) {
             : undefined,
       },
     )
-    .transform((o): Job => ({
-      jobId,
-      params: o.params,
-      schedules: o.schedule,
-      program: o.program,
-      conditions: o.condition,
-      actions: [...o.action, ...o.successors],
-      metadata: o.metadata,
-      adHoc: o.ad_hoc,
-    }));
+    .transform(
+      (o): JobBody => ({
+        declaredJobId: o.job_id,
+        params: o.params,
+        schedules: o.schedule,
+        program: o.program,
+        conditions: o.condition,
+        actions: [...o.action, ...o.successors],
+        metadata: o.metadata,
+        adHoc: o.ad_hoc,
+      }),
+    );
+}
+
+// Building the schema tree costs more than parsing a file with it: build it
+// once per calendar resolver (that is, per load) and reuse it for every file.
+const bodySchemas = new WeakMap<CalendarResolver, ReturnType<typeof buildJobBodySchema>>();
+
+/**
+ * The schema of one job file's fields (apsis-model.md §1.2-1.3). Keys are
+ * checked strictly, so the plural `conditions:` / `actions:` of Apsis's old
+ * docs are reported as unexpected keys, as in Apsis.
+ */
+export function jobBodySchema(calendars: CalendarResolver) {
+  let schema = bodySchemas.get(calendars);
+  if (!schema) bodySchemas.set(calendars, (schema = buildJobBodySchema(calendars)));
+  return schema;
+}
+
+/** The schema of the job file of `jobId`: its fields, and `job_id` (when given) must match. */
+export function jobSchema(jobId: string, calendars: CalendarResolver) {
+  return jobBodySchema(calendars)
+    .refine((body) => body.declaredJobId === undefined || body.declaredJobId === jobId, {
+      message: `JSON job_id mismatch ${jobId}`,
+      path: ['job_id'],
+    })
+    .transform(({ declaredJobId: _, ...body }): Job => ({ jobId, ...body }));
 }
 
 function describe(value: unknown): string {

@@ -17,13 +17,22 @@ export function formatRunId(n: number): string {
  * give equal strings, so exact-args lookups are string (and index) equality.
  */
 export function canonicalArgs(args: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(args).sort();
-  let out = '{';
-  keys.forEach((k, i) => {
-    out += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(args[k])}`;
-  });
-  return `${out}}`;
+  let text = canonical.get(args);
+  if (text === undefined) {
+    const keys = Object.keys(args).sort();
+    text = '{';
+    keys.forEach((k, i) => {
+      text += `${i === 0 ? '' : ','}${JSON.stringify(k)}:${JSON.stringify(args[k])}`;
+    });
+    text += '}';
+    canonical.set(args, text);
+  }
+  return text;
 }
+
+// Args objects are never changed once made, and one run's records share
+// one: each is encoded once, not on every write, publication and lookup.
+const canonical = new WeakMap<object, string>();
 
 /** The key of a run instance (job id and args) for maps and indexes. */
 export function instanceKey(jobId: string, args: Readonly<Record<string, string>>): string {

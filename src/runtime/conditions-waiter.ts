@@ -10,6 +10,8 @@ import { instanceRuns, type ExpectedRunsOf } from './run-lookup.js';
 import type { TransitionBus } from './transition-bus.js';
 
 export interface ConditionDeps {
+  /** Records an event the actor sends its run, for inspection. */
+  readonly noteEvent?: (runId: string, type: string) => void;
   readonly clock: Clock;
   readonly registry: RunRegistry;
   readonly store: RunStore;
@@ -78,7 +80,11 @@ function check(cond: BoundCondition, runId: string, deps: ConditionDeps): Check 
  * duplicates released together, skip_duplicate lets exactly one through.
  */
 export function conditionsWaiter(deps: ConditionDeps) {
-  return fromCallback<RunEvent, ConditionsInput>(({ input, sendBack }) => {
+  return fromCallback<RunEvent, ConditionsInput>(({ input, sendBack: send }) => {
+    const sendBack = (event: RunEvent) => {
+      deps.noteEvent?.(input.run.runId, event.type);
+      send(event);
+    };
     const conds = input.run.conds ?? [];
     let index = 0;
     let stopped = false;

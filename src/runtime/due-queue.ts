@@ -36,15 +36,21 @@ export class DueQueue {
     return this.live.delete(runNumber);
   }
 
+  /** The next entry, without removing it. */
+  peek(): Due | undefined {
+    this.dropCancelled();
+    return this.heap[0];
+  }
+
   nextTime(): Time | undefined {
     this.dropCancelled();
     return this.heap[0]?.time;
   }
 
   /** Removes and returns, in due order, every entry due at or before `until`. */
-  takeDue(until: Time): Due[] {
+  takeDue(until: Time, limit = Number.POSITIVE_INFINITY): Due[] {
     const out: Due[] = [];
-    for (;;) {
+    while (out.length < limit) {
       this.dropCancelled();
       const top = this.heap[0];
       if (!top || top.time > until) return out;
@@ -52,6 +58,7 @@ export class DueQueue {
       this.live.delete(top.runNumber);
       out.push(top);
     }
+    return out;
   }
 
   private dropCancelled(): void {

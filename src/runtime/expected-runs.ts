@@ -113,12 +113,12 @@ export class ExpectedRuns {
     }
   }
 
-  /** Removes and returns, in order, every live entry with time <= until. */
-  takeDue(until: number): ExpectedEntry[] {
+  /** Removes and returns, in order, the live entries with time <= until, at most `limit` of them. */
+  takeDue(until: number, limit = Number.POSITIVE_INFINITY): ExpectedEntry[] {
     const due: ExpectedEntry[] = [];
     const { time, dead } = this.c;
     let h = this.head;
-    for (; h < this.length && time[h]! <= until; h++) {
+    for (; h < this.length && time[h]! <= until && due.length < limit; h++) {
       if (dead[h]) this.deadCount--;
       else due.push(readEntry(this.c, h));
     }

@@ -1,5 +1,5 @@
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import type { Clock, Time } from '../time/index.js';
+import type { Clock, Time, TimerHandle } from '../time/index.js';
 
 export interface InspectedEvent {
   readonly time: Time;
@@ -20,69 +20,131 @@ export interface InspectedActor {
   state: unknown;
   status: string;
   /** The most recent events, oldest first, at most `ringSize`. */
-  readonly events: InspectedEvent[];
+  readonly events: readonly InspectedEvent[];
+}
+
+/** What a directly recorded actor reports (see `Inspection.recorder`). */
+export interface ActorRecorder {
+  event(type: string): void;
+  state(eventType: string, value: unknown, status?: string): void;
+  stopped(): void;
+}
+
+/** An actor's record: its latest state and a ring of its recent events. */
+class ActorRecord implements InspectedActor {
+  state: unknown = undefined;
+  status = 'active';
+  private readonly ring: (InspectedEvent | undefined)[];
+  private next = 0;
+  private count = 0;
+
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly startedAt: Time,
+    ringSize: number,
+  ) {
+    this.ring = new Array<InspectedEvent | undefined>(ringSize);
+  }
+
+  record(event: InspectedEvent): void {
+    this.ring[this.next] = event;
+    this.next = (this.next + 1) % this.ring.length;
+    if (this.count < this.ring.length) this.count++;
+  }
+
+  get events(): InspectedEvent[] {
+    const out: InspectedEvent[] = [];
+    const start = (this.next - this.count + this.ring.length) % this.ring.length;
+    for (let k = 0; k < this.count; k++) out.push(this.ring[(start + k) % this.ring.length] as InspectedEvent);
+    return out;
+  }
 }
 
 /**
  * What XState's `inspect` hook reports, kept per actor: its current state and
  * a bounded ring of recent events, so the API can show any live actor's
- * recent history. Actors are forgotten when they stop, after `keepMs`, so a
+ * recent history. Actors are forgotten `keepMs` after they stop, so a
  * finished run's last moments stay visible for a while.
+ *
+ * The hook runs for every event of every actor, so it is kept cheap: records
+ * are found by actor reference, rings are fixed arrays.
  */
 export class Inspection {
-  /** By display id: a root actor's own id (`r123`, `scheduler`), a child's `r123/program`. */
-  private readonly actors = new Map<string, InspectedActor>();
-  private readonly sessions = new Map<string, string>();
-  private readonly sessionOf = new Map<string, string>();
+  /** By actor id: `r123`, `scheduler`. */
+  private readonly actors = new Map<string, ActorRecord>();
+  private readonly byRef = new WeakMap<object, ActorRecord>();
+  private readonly forgetting = new Set<string>();
+  private readonly stoppedQueue: { id: string; at: Time }[] = [];
+  private stoppedHead = 0;
+  private sweepTimer: TimerHandle | undefined;
   private readonly listeners = new Set<(actor: InspectedActor, event: InspectedEvent) => void>();
 
   constructor(
     private readonly clock: Clock,
-    private readonly ringSize = 32,
-    private readonly keepMs = 60_000,
+    private readonly ringSize = 24,
+    private readonly keepMs = 15_000,
   ) {}
 
   /** The hook passed to `createActor(…, { inspect })`. */
   readonly inspect = (event: InspectionEvent): void => {
-    // Microsteps repeat what the snapshot event says; keep the ring for history.
-    if (event.type === '@xstate.microstep') return;
+    // Microsteps repeat what the snapshot event says, and actions are implied
+    // by the transitions: keep the ring for events and the states they led to.
+    if (event.type === '@xstate.microstep' || event.type === '@xstate.action') return;
     const ref = event.actorRef as AnyActorRef;
-    let id = this.sessions.get(ref.sessionId);
-    if (id === undefined) {
-      // Children share ids (`program`, `conditions`): name them under their root.
-      id =
-        event.rootId === ref.sessionId
-          ? ref.id
-          : `${this.sessions.get(event.rootId) ?? event.rootId}/${ref.id}`;
-      this.sessions.set(ref.sessionId, id);
-      this.sessionOf.set(id, ref.sessionId);
-    }
-    let actor = this.actors.get(id);
-    const time = this.clock.now();
+    // Root actors only (runs, the scheduler): what their children (a run's
+    // program, its condition waiter) do reaches the root as events, and a
+    // record per child would triple the cost in a burst of runs.
+    if (event.rootId !== ref.sessionId) return;
+    let actor = this.byRef.get(ref);
     if (!actor) {
       const logic = (ref as { logic?: { id?: string } }).logic;
-      actor = {
-        id,
-        kind: logic?.id ?? 'actor',
-        startedAt: time,
-        state: undefined,
-        status: 'active',
-        events: [],
-      };
-      this.actors.set(id, actor);
+      actor = this.open(ref.id, logic?.id ?? 'actor');
+      this.byRef.set(ref, actor);
     }
-    const entry: InspectedEvent = describe(event, time);
     if (event.type === '@xstate.snapshot') {
       const snapshot = event.snapshot as { value?: unknown; status?: string };
-      actor.state = snapshot.value;
-      actor.status = snapshot.status ?? actor.status;
-      if (actor.status !== 'active') this.forgetLater(id);
+      this.noteState(actor, event.event.type, snapshot.value, snapshot.status);
+    } else if (event.type === '@xstate.event') {
+      this.note(actor, { time: this.clock.now(), kind: event.type, eventType: event.event.type });
+    } else {
+      this.note(actor, { time: this.clock.now(), kind: event.type });
     }
-    actor.events.push(entry);
-    if (actor.events.length > this.ringSize)
-      actor.events.splice(0, actor.events.length - this.ringSize);
-    for (const listener of this.listeners) listener(actor, entry);
   };
+
+  /**
+   * Records for an actor that is not inspected through the hook: run actors
+   * report their events and states here directly, which costs a burst of
+   * thousands of runs a fraction of what XState's hook does (it builds an
+   * inspection event for every action and microstep of every actor).
+   */
+  recorder(id: string, kind: string): ActorRecorder {
+    const actor = this.open(id, kind);
+    return {
+      event: (type) => this.note(actor, { time: this.clock.now(), kind: '@xstate.event', eventType: type }),
+      state: (eventType, value, status) => this.noteState(actor, eventType, value, status),
+      stopped: () => this.stopped(id),
+    };
+  }
+
+  private open(id: string, kind: string): ActorRecord {
+    const actor = new ActorRecord(id, kind, this.clock.now(), this.ringSize);
+    this.actors.set(id, actor);
+    this.forgetting.delete(id);
+    return actor;
+  }
+
+  private noteState(actor: ActorRecord, eventType: string, value: unknown, status: string | undefined): void {
+    actor.state = value;
+    actor.status = status ?? actor.status;
+    if (actor.status !== 'active') this.forgetLater(actor.id);
+    this.note(actor, { time: this.clock.now(), kind: '@xstate.snapshot', eventType, state: value });
+  }
+
+  private note(actor: ActorRecord, entry: InspectedEvent): void {
+    actor.record(entry);
+    if (this.listeners.size > 0) for (const listener of this.listeners) listener(actor, entry);
+  }
 
   list(): InspectedActor[] {
     return [...this.actors.values()];
@@ -107,31 +169,42 @@ export class Inspection {
     }
   }
 
+  /**
+   * Forgets an actor `keepMs` after it stopped. One sweep timer serves every
+   * stopped actor (in stop order), not a timer each: a burst stops thousands.
+   */
   private forgetLater(id: string): void {
-    const timer = this.clock.setTimeout(() => {
-      if (this.actors.get(id)?.status === 'active') return;
-      this.actors.delete(id);
-      const session = this.sessionOf.get(id);
-      this.sessionOf.delete(id);
-      if (session !== undefined) this.sessions.delete(session);
-    }, this.keepMs);
-    // Inspection must never keep the process alive.
-    (timer as { unref?: () => void }).unref?.();
+    if (this.forgetting.has(id)) return;
+    this.forgetting.add(id);
+    this.stoppedQueue.push({ id, at: this.clock.now() });
+    if (this.sweepTimer === undefined) this.scheduleSweep();
   }
-}
 
-function describe(event: InspectionEvent, time: Time): InspectedEvent {
-  switch (event.type) {
-    case '@xstate.event':
-      return { time, kind: event.type, eventType: event.event.type };
-    case '@xstate.snapshot':
-      return {
-        time,
-        kind: event.type,
-        eventType: event.event.type,
-        state: (event.snapshot as { value?: unknown }).value,
-      };
-    default:
-      return { time, kind: event.type };
+  private scheduleSweep(): void {
+    const first = this.stoppedQueue[this.stoppedHead];
+    if (!first) {
+      this.sweepTimer = undefined;
+      return;
+    }
+    this.sweepTimer = this.clock.setTimeout(() => this.sweep(), Math.max(0, first.at + this.keepMs - this.clock.now()));
+    // Inspection must never keep the process alive.
+    (this.sweepTimer as { unref?: () => void }).unref?.();
+  }
+
+  private sweep(): void {
+    const before = this.clock.now() - this.keepMs;
+    for (;;) {
+      const entry = this.stoppedQueue[this.stoppedHead];
+      if (!entry || entry.at > before) break;
+      this.stoppedHead++;
+      this.forgetting.delete(entry.id);
+      if (this.actors.get(entry.id)?.status === 'active') continue;
+      this.actors.delete(entry.id);
+    }
+    if (this.stoppedHead > 1024 && this.stoppedHead * 2 > this.stoppedQueue.length) {
+      this.stoppedQueue.splice(0, this.stoppedHead);
+      this.stoppedHead = 0;
+    }
+    this.scheduleSweep();
   }
 }

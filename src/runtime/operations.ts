@@ -80,16 +80,13 @@ export class Operations {
       calendars,
     );
     const runId = created.run.runId;
-    const actor = scheduler.startNew(created, time === 'now' ? 'now' : 'scheduled');
+    const due = time === 'now' || time <= now;
+    const actor = scheduler.startNew(created, time === 'now' ? 'now' : 'scheduled', due);
     note?.(runId);
-    if (actor) {
-      if (time === 'now' || time <= now) {
-        actor.send({ type: 'run.due', time: now });
-      } else {
-        // Due later: a record in the due queue, not an actor (the scale rule).
-        runActors.park(runId);
-        scheduler.queue(registry.get(runId) ?? created.run);
-      }
+    if (actor && !due) {
+      // Due later: a record in the due queue, not an actor (the scale rule).
+      runActors.park(runId);
+      scheduler.queue(registry.get(runId) ?? created.run);
     }
     return registry.get(runId) ?? created.run;
   }
@@ -184,7 +181,7 @@ export class Operations {
     if (!actor) {
       const expected = scheduler.takeExpected(runId);
       if (expected) {
-        actor = scheduler.startNew(expected, 'scheduled');
+        actor = scheduler.startNew(expected, 'scheduled', false);
         if (!actor) return this.getRun(runId);
       } else {
         const run = registry.get(runId);

@@ -13,6 +13,8 @@ import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/index.js';
 
 export interface ProgramDeps {
+  /** Records an event the actor sends its run, for inspection. */
+  readonly noteEvent?: (runId: string, type: string) => void;
   readonly clock: Clock;
   readonly store: RunStore;
   readonly drivers: ProgramDrivers;
@@ -54,7 +56,11 @@ function driverFor(
  * a run the database thinks was not started (write-ahead).
  */
 export function programActor(deps: ProgramDeps) {
-  return fromCallback<ProgramCommand, ProgramInput>(({ input, sendBack, receive }) => {
+  return fromCallback<ProgramCommand, ProgramInput>(({ input, sendBack: send, receive }) => {
+    const sendBack = (event: RunEvent) => {
+      deps.noteEvent?.(input.run.runId, event.type);
+      send(event);
+    };
     const { run, mode } = input;
     let program: RunningProgram | undefined;
     let ended = false;

@@ -5,7 +5,7 @@ import { textOutput } from '../runs/index.js';
 import type { RunRecord, RunStore } from '../store/index.js';
 import type { Clock } from '../time/index.js';
 import { conditionsWaiter, type ConditionDeps } from './conditions-waiter.js';
-import type { Inspection } from './inspection.js';
+import type { ActorRecorder, Inspection } from './inspection.js';
 import { programActor, type ProgramDeps } from './program-actor.js';
 import type { RunRegistry } from './run-registry.js';
 import type { TransitionBus } from './transition-bus.js';
@@ -23,7 +23,8 @@ export interface RunActorDeps extends ConditionDeps, ProgramDeps {
   readonly onCrash: (runId: string, err: unknown) => void;
 }
 
-const FINISHED = new Set(['success', 'failure', 'error', 'skipped']);
+
+const FINISHED: ReadonlySet<string> = new Set(['success', 'failure', 'error', 'skipped']);
 
 /**
  * Records a run's state: the registry at once (decisions read it), the
@@ -36,7 +37,12 @@ export function recordRun(
   const existed = deps.registry.set(run);
   if (existed) deps.store.updateRun(run);
   else deps.store.insertRun(run);
-  deps.store.afterCommit(() => deps.bus.publish(run));
+  deps.store.afterCommit(() => {
+    deps.bus.publish(run);
+    // A finished run leaves memory once its final state is stored: the
+    // database answers for it from then on (unless it changed again since).
+    if (FINISHED.has(run.state) && deps.registry.get(run.runId) === run) deps.registry.delete(run.runId);
+  });
 }
 
 /**
@@ -47,6 +53,7 @@ export function recordRun(
  */
 export class RunActors {
   private readonly actors = new Map<string, RunActor>();
+  private readonly recorders = new Map<string, ActorRecorder>();
   private readonly machine;
 
   constructor(private readonly deps: RunActorDeps) {
@@ -86,7 +93,6 @@ export class RunActors {
     const actor = createActor(this.machine, {
       id: run.runId,
       clock: this.deps.clock,
-      inspect: this.deps.inspection.inspect,
       input: {
         run,
         mode,
@@ -94,15 +100,29 @@ export class RunActors {
         waitingMaxTimeMs: this.deps.waitingMaxTimeMs,
       },
     });
+    // Inspection records a run's events and states here, not through XState's
+    // hook (see Inspection.recorder): every event a run receives comes through
+    // `send` below or from its own children, which note theirs.
+    const recorder = this.deps.inspection.recorder(run.runId, 'run');
+    this.recorders.set(run.runId, recorder);
+    let lastEvent = 'xstate.init';
+    const send = actor.send.bind(actor);
+    actor.send = (event: RunEvent) => {
+      lastEvent = event.type;
+      recorder.event(event.type);
+      send(event);
+    };
     if (mode !== 'new') this.deps.registry.markStored(run.runId);
     this.deps.registry.set(run);
     this.actors.set(run.runId, actor);
     const forget = () => {
       this.actors.delete(run.runId);
-      this.deps.inspection.stopped(run.runId);
+      this.recorders.delete(run.runId);
+      recorder.stopped();
     };
     actor.subscribe({
       next: (snapshot) => {
+        recorder.state(lastEvent, snapshot.value, snapshot.status);
         if (
           snapshot.status === 'active' &&
           FINISHED.has(snapshot.context.run.state) &&
@@ -122,6 +142,11 @@ export class RunActors {
     return actor;
   }
 
+  /** Records an event a run's child actor sends it (see `start`). */
+  noteEvent(runId: string, type: string): void {
+    this.recorders.get(runId)?.event(type);
+  }
+
   /** Sends an event to a live run's actor; false if the run has none. */
   send(runId: string, event: RunEvent): boolean {
     const actor = this.actors.get(runId);
@@ -138,7 +163,8 @@ export class RunActors {
     const actor = this.actors.get(runId);
     if (!actor) return;
     this.actors.delete(runId);
-    this.deps.inspection.stopped(runId);
+    this.recorders.get(runId)?.stopped();
+    this.recorders.delete(runId);
     actor.stop();
   }
 

@@ -3,7 +3,7 @@ import { errorMessage } from '../errors.js';
 import { jobSchema, jobToJso, type Job } from '../jobs/index.js';
 import { noOpDriver, type ProgramDrivers, type RunningProgram } from '../programs/index.js';
 import type { RunStore } from '../store/index.js';
-import type { CalendarResolver, Clock, Time, TimerHandle } from '../time/index.js';
+import type { CalendarResolver, Clock, Time } from '../time/index.js';
 import { safeParse } from '../validation/index.js';
 import { startActions } from './actions-runner.js';
 import { Inspection } from './inspection.js';
@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   readonly maxAgeMs?: number | null;
   readonly since?: 'now' | Time | null;
   readonly waitingMaxTimeMs?: number | null;
-  /** Finished runs older than this leave memory (they stay in the database); default one day. */
+  /** `runs.lookback`: how far back run queries look by default (the API's concern). */
   readonly lookbackMs?: number | null;
   readonly globalActions?: readonly ActionSpec[];
   /** Program drivers by type; `no-op` is always there. */
@@ -34,8 +34,6 @@ export interface RuntimeOptions {
   readonly generateEveryMs?: number;
 }
 
-const DEFAULT_MEMORY_MS = 86_400_000;
-const EVICT_EVERY_MS = 60_000;
 
 /**
  * The scheduler's runtime, wired together: the run registry and transition
@@ -55,22 +53,19 @@ export class Runtime {
   readonly scheduler: Scheduler;
   readonly operations: Operations;
   private stopActions: (() => void) | undefined;
-  private evictTimer: TimerHandle | undefined;
-  private readonly memoryMs: number;
 
   constructor(private readonly options: RuntimeOptions) {
     const { clock, store, calendars } = options;
     this.clock = clock;
     this.store = store;
     this.logger = options.logger ?? silentLogger;
-    this.memoryMs = options.lookbackMs ?? DEFAULT_MEMORY_MS;
     const report = (err: unknown, context: string) =>
       this.logger.error(`${context}: ${errorMessage(err)}`);
     this.bus = new TransitionBus((err) => report(err, 'transition listener'));
     this.inspection = new Inspection(clock);
     this.jobs = new JobTable(options.jobs.values());
     // The run actors report crashes to the scheduler, which needs the run actors.
-    const late: { scheduler?: Scheduler } = {};
+    const late: { scheduler?: Scheduler; runActors?: RunActors } = {};
     this.runActors = new RunActors({
       clock,
       store,
@@ -82,11 +77,13 @@ export class Runtime {
       report,
       waitingMaxTimeMs: options.waitingMaxTimeMs ?? null,
       expectedOf: (jobId, args) => late.scheduler?.expectedOf(jobId, args) ?? [],
+      noteEvent: (runId, type) => late.runActors?.noteEvent(runId, type),
       onCrash: (runId, err) => {
         report(err, `run ${runId} crashed`);
         late.scheduler?.crashed(runId, err);
       },
     });
+    late.runActors = this.runActors;
     const scheduler = new Scheduler(
       {
         clock,
@@ -132,13 +129,10 @@ export class Runtime {
       schedule: (request, note) => this.operations.schedule(request, note),
     });
     await this.scheduler.start();
-    this.scheduleEviction();
   }
 
   /** Stops scheduling and every run actor; runs stay as stored, to be restored on the next start. */
   async stop(): Promise<void> {
-    if (this.evictTimer !== undefined) this.clock.clearTimeout(this.evictTimer);
-    this.evictTimer = undefined;
     this.stopActions?.();
     await this.scheduler.stop();
     await this.store.committed();
@@ -184,13 +178,5 @@ export class Runtime {
         });
     }
     return jobs;
-  }
-
-  private scheduleEviction(): void {
-    this.evictTimer = this.clock.setTimeout(() => {
-      this.registry.evictFinished(this.clock.now() - this.memoryMs);
-      this.scheduleEviction();
-    }, EVICT_EVERY_MS);
-    (this.evictTimer as { unref?: () => void }).unref?.();
   }
 }

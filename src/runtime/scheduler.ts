@@ -27,6 +27,12 @@ import type { RunRegistry } from './run-registry.js';
 import { SlotColumnsBuilder } from './slot-columns.js';
 import type { TransitionBus } from './transition-bus.js';
 
+/**
+ * The most work one release does before yielding to the event loop: a burst
+ * of 10,000 due runs becomes many short turns, not one long stall.
+ */
+const RELEASE_SLICE_MS = 3;
+
 export interface SchedulerDeps {
   readonly clock: Clock;
   readonly store: RunStore;
@@ -76,6 +82,12 @@ export class Scheduler {
   /** Jobs whose expected runs the next `scheduler.jobs-changed` regenerates. */
   private pendingRegeneration: number[] = [];
   private readonly reportedScheduleErrors = new Set<string>();
+  /**
+   * The first schedule time after the stored clock at start: a crash may
+   * have left it half released, so its expected runs are checked against the
+   * database before they are created.
+   */
+  private dedupeAt: Time | undefined;
   /** Restored runs whose actors start once expected runs are generated. */
   private readonly restoredLive: RunRecord[] = [];
 
@@ -114,6 +126,7 @@ export class Scheduler {
           this.generate(from, to, jobs);
         },
         resumeRestored: () => {
+          this.dedupeAt = this.expected.nextTime();
           for (const run of this.restoredLive.splice(0)) this.deps.runActors.start(run, 'restore');
         },
         failRun: (_, { runId, message, time }) => {
@@ -287,28 +300,47 @@ export class Scheduler {
   }
 
   /**
-   * Creates and starts every run due at or before `until`, expected and
-   * stored alike, in schedule-time order, then moves the stored clock to
-   * `until` in the same batch: after a crash, generation resumes after it, so
-   * no run is created twice and none is lost.
+   * Creates and starts the runs due at or before `until`, expected and
+   * stored alike, in schedule-time order, a slice of at most
+   * `RELEASE_SLICE_MS` of work at a time so the event loop keeps turning in a
+   * burst (the alarm fires again at once for the rest). The stored clock
+   * moves, in the same batch as the runs, to the last instant all of whose
+   * runs have been created: after a crash, generation resumes after it, so no
+   * run is lost; the one instant that may have been half released is checked
+   * against the database run by run (`dedupeAt`), so none is created twice.
    */
   private release(until: Time, skipBefore: Time | null, maxAgeMs: number | null): void {
-    const expected = this.expected.takeDue(until);
-    const queued = this.due.takeDue(until);
-    let i = 0;
-    let j = 0;
-    while (i < expected.length || j < queued.length) {
-      const e = expected[i];
-      const q = queued[j];
-      if (e && (!q || e.time < q.time || (e.time === q.time && e.runNumber < q.runNumber))) {
-        this.releaseExpected(e, skipBefore, maxAgeMs);
-        i++;
-      } else if (q) {
-        this.releaseQueued(formatRunId(q.runNumber));
-        j++;
+    const started = performance.now();
+    let completed: Time | undefined;
+    for (;;) {
+      const nextExpected = this.expected.nextTime();
+      const nextQueued = this.due.nextTime();
+      const next = Math.min(nextExpected ?? Infinity, nextQueued ?? Infinity);
+      if (next > until) {
+        this.deps.store.setClock(until);
+        return;
       }
+      if (performance.now() - started > RELEASE_SLICE_MS) {
+        if (completed !== undefined) this.deps.store.setClock(completed);
+        return;
+      }
+      if (nextExpected === next && (nextQueued === undefined || nextQueued > next || this.expectedFirst(next))) {
+        const [entry] = this.expected.takeDue(next, 1);
+        if (entry) this.releaseExpected(entry, skipBefore, maxAgeMs);
+      } else {
+        const [queued] = this.due.takeDue(next, 1);
+        if (queued) this.releaseQueued(formatRunId(queued.runNumber));
+      }
+      const after = Math.min(this.expected.nextTime() ?? Infinity, this.due.nextTime() ?? Infinity);
+      if (after > next) completed = next;
     }
-    this.deps.store.setClock(until);
+  }
+
+  /** Between an expected and a queued run due at the same instant, the lower run number goes first. */
+  private expectedFirst(time: Time): boolean {
+    const [expected] = this.expected.entries({ from: time, to: time + 1 });
+    const queued = this.due.peek();
+    return expected !== undefined && (queued === undefined || expected.runNumber < queued.runNumber);
   }
 
   private releaseExpected(
@@ -319,26 +351,26 @@ export class Scheduler {
     const created = this.materialize(entry);
     if (!created) return;
     const missed = skipBefore !== null && entry.time < skipBefore;
-    const actor = this.startNew(created, 'scheduled');
-    if (!actor) return;
+    const actor = this.startNew(created, 'scheduled', !missed);
+    if (!actor || !missed) return;
     const now = this.deps.clock.now();
-    if (missed) {
-      this.deps.store.appendLog(
-        created.run.runId,
-        now,
-        `skipped: more than schedule.max_age (${(maxAgeMs ?? 0) / 1000} s) late`,
-      );
-      actor.send({ type: 'run.skip', time: now });
-    } else {
-      actor.send({ type: 'run.due', time: now });
-    }
+    this.deps.store.appendLog(created.run.runId, now, `skipped: more than schedule.max_age (${(maxAgeMs ?? 0) / 1000} s) late`);
+    actor.send({ type: 'run.skip', time: now });
+  }
+
+  /** Whether a run of this instance at this schedule time, made from a schedule, is already stored. */
+  private alreadyCreated(run: RunRecord): boolean {
+    return this.deps.store
+      .queryRuns({ jobId: run.jobId, args: run.args })
+      .some((stored) => stored.times.schedule === run.times.schedule && stored.runId !== run.runId);
   }
 
   /**
-   * Starts an actor for a new run and schedules it, or records it as an error
-   * run when it could not be bound. Returns the actor of a scheduled run.
+   * Starts an actor for a new run and schedules it (and, when `due`, goes on
+   * at once), or records it as an error run when it could not be bound.
+   * Returns the actor of a scheduled run.
    */
-  startNew(created: CreatedRun, at: 'scheduled' | 'now'): RunActor | undefined {
+  startNew(created: CreatedRun, at: 'scheduled' | 'now', due: boolean): RunActor | undefined {
     const { store, clock, runActors } = this.deps;
     const { run } = created;
     const now = clock.now();
@@ -354,7 +386,7 @@ export class Scheduler {
     );
     if (run.times.stop !== undefined)
       store.appendLog(run.runId, now, `stop time: ${formatTime(run.times.stop)}`);
-    actor.send({ type: 'run.schedule', time: now });
+    actor.send({ type: 'run.schedule', due, time: now });
     return actor;
   }
 

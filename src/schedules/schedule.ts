@@ -41,16 +41,29 @@ export interface StopSchedule {
 /**
  * A scheduled time whose args are computed on first use: the scheduler
  * generates millions of times ahead and needs the args of only those it
- * creates runs for.
+ * creates runs for. A class, so every instance shares one shape and the
+ * getter lives on the prototype (an object literal with its own getter costs
+ * a hidden class per time).
  */
+class LazyScheduledTime implements ScheduledTime {
+  private computed: Args | undefined;
+
+  constructor(
+    readonly time: Time,
+    private compute: (() => Args) | undefined,
+  ) {}
+
+  get args(): Args {
+    if (this.computed === undefined) {
+      this.computed = (this.compute as () => Args)();
+      this.compute = undefined;
+    }
+    return this.computed;
+  }
+}
+
 export function scheduledTime(time: Time, args: () => Args): ScheduledTime {
-  let cached: Args | undefined;
-  return {
-    time,
-    get args() {
-      return (cached ??= args());
-    },
-  };
+  return new LazyScheduledTime(time, args);
 }
 
 /** Merges generated args with the schedule's fixed args; fixed args win (§2.1). */

@@ -53,7 +53,7 @@ export function runToRow(run: RunRecord): RunRow {
     program: jsonOrNull(run.program),
     conds: jsonOrNull(run.conds),
     actions: jsonOrNull(run.actions),
-    run_state: jsonOrNull(run.runState),
+    run_state: run.runState === null ? null : JSON.stringify(run.runState),
     expected: run.expected ? 1 : 0,
   };
 }
@@ -72,8 +72,19 @@ export function checkText(text: unknown, what: string): void {
     throw new InvalidValueError(`${what} is not a string: ${String(text)}`);
 }
 
+// A run's program, conditions and actions are shared, unchanged, by every
+// record of the run, so each object is encoded once, not on every transition.
+const encoded = new WeakMap<object, string>();
+
 function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object') return JSON.stringify(value);
+  let text = encoded.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    encoded.set(value, text);
+  }
+  return text;
 }
 
 /** Receives each value a reader could not decode; the reader carries on. */

@@ -111,6 +111,9 @@ function rethrowAsync(err: unknown): void {
   });
 }
 
+/** Run-log rows per multi-row INSERT: fewer statements in a burst of log lines. */
+const LOG_ROWS_PER_STATEMENT = 32;
+
 export function createRunStore(db: Database, options: RunStoreOptions): RunStore {
   const onError = options.onError ?? rethrowAsync;
   const stmts = prepareStatements(db);
@@ -131,6 +134,41 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     queue.enqueue('reserveRunNumbers', () => stmts.setNextRunNumber.run(next)),
   );
 
+  // Coalescing: the writes of one run within a batch become one statement
+  // carrying its latest row (a run that starts and finishes in one turn is
+  // written once). The entry leaves the map when its statement runs.
+  const pendingRuns = new Map<string, { row: RunRow; insert: boolean }>();
+  const writeRun = (run: RunRecord, kind: 'insert' | 'update') => {
+    const row = runToRow(run);
+    const pending = pendingRuns.get(run.runId);
+    if (pending) {
+      // An update keeps the job and args the run was stored with.
+      pending.row = { ...row, job_id: pending.row.job_id, args: pending.row.args };
+      return;
+    }
+    const entry = { row, insert: kind === 'insert' };
+    pendingRuns.set(run.runId, entry);
+    queue.enqueue(kind === 'insert' ? 'insertRun' : 'updateRun', () => {
+      pendingRuns.delete(run.runId);
+      if (entry.insert) stmts.insertRun.run(entry.row);
+      else stmts.updateRun.run(entry.row);
+    });
+  };
+
+  // Run-log lines queued in this batch, flat: run id, timestamp, message, ….
+  let pendingLog: (string | number)[] = [];
+  const logChunk = db.prepare(
+    `INSERT INTO run_log (run_id, timestamp, message) VALUES ${Array(LOG_ROWS_PER_STATEMENT).fill('(?, ?, ?)').join(', ')}`,
+  );
+  const writeLog = () => {
+    const rows = pendingLog;
+    pendingLog = [];
+    const per = LOG_ROWS_PER_STATEMENT * 3;
+    let i = 0;
+    for (; i + per <= rows.length; i += per) logChunk.run(rows.slice(i, i + per));
+    for (; i < rows.length; i += 3) stmts.appendLog.run(rows[i] as string, rows[i + 1] as number, rows[i + 2] as string);
+  };
+
   const toRun = (row: RunRow) => rowToRun(row, onError);
   const toRuns = (rows: RunRow[]) => rows.flatMap((row) => toRun(row) ?? []);
   const read = <T>(operation: string, fn: () => T): T => {
@@ -140,18 +178,18 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
 
   return {
     insertRun(run) {
-      const row = runToRow(run);
-      queue.enqueue('insertRun', () => stmts.insertRun.run(row));
+      writeRun(run, 'insert');
     },
     updateRun(run) {
-      const row = runToRow(run);
-      queue.enqueue('updateRun', () => stmts.updateRun.run(row));
+      writeRun(run, 'update');
     },
     appendLog(runId, timestamp, message) {
       checkText(runId, 'run log: run id');
       checkTime(timestamp, `run log of ${runId}: timestamp`);
       checkText(message, `run log of ${runId}: message`);
-      queue.enqueue('appendLog', () => stmts.appendLog.run(runId, timestamp, message));
+      // Log lines of one batch are written together, many rows a statement.
+      if (pendingLog.length === 0) queue.enqueue('appendLog', writeLog);
+      pendingLog.push(runId, timestamp, message);
     },
     putOutput(runId, output) {
       const { outputId, name, contentType, length } = output;

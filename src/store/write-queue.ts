@@ -53,6 +53,8 @@ export class WriteQueue {
   private closed = false;
   private counts = { commits: 0, writes: 0, failedCommits: 0 };
   private lastCommitAt: Time | undefined;
+  private batchCommitted: Promise<void> | undefined;
+  private batchCommittedFor: Write[] | undefined;
 
   constructor(private readonly options: WriteQueueOptions) {}
 
@@ -124,10 +126,16 @@ export class WriteQueue {
 
   /** Resolves like `afterCommit`; rejects with the `CommitError` if that batch fails. */
   committed(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.batch.length === 0) this.afterCommit(resolve);
-      else this.listeners.push({ ok: resolve, fail: reject });
-    });
+    if (this.batch.length === 0) return new Promise((resolve) => this.afterCommit(resolve));
+    // One promise per batch: a burst has thousands of waiters on each.
+    if (this.batchCommitted === undefined || this.batchCommittedFor !== this.batch) {
+      const promise = new Promise<void>((resolve, reject) => this.listeners.push({ ok: resolve, fail: reject }));
+      // A rejection is the waiters' to handle; an unobserved one must not crash the process.
+      promise.catch(() => undefined);
+      this.batchCommitted = promise;
+      this.batchCommittedFor = this.batch;
+    }
+    return this.batchCommitted;
   }
 
   /** Flushes, then refuses further writes. */

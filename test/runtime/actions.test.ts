@@ -58,10 +58,11 @@ describe('schedule action', () => {
       'failure: failed',
       `action scheduling alert(date=${DAY}) as ${alert.runId}`,
     ]);
+    // As in Apsis, the new run has started by the time the action logs it.
     assert.deepEqual(t.log(alert.runId), [
       'scheduled: now',
-      `scheduled by action of ${run}`,
       'starting',
+      `scheduled by action of ${run}`,
       'running',
       'success',
     ]);
