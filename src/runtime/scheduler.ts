@@ -31,7 +31,7 @@ import type { TransitionBus } from './transition-bus.js';
  * The most work one release does before yielding to the event loop: a burst
  * of 10,000 due runs becomes many short turns, not one long stall.
  */
-const RELEASE_SLICE_MS = 3;
+const RELEASE_SLICE_MS = 2;
 
 export interface SchedulerDeps {
   readonly clock: Clock;
