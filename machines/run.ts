@@ -186,7 +186,13 @@ export const runMachine = runSetup.createMachine({
       on: {
         'run.schedule': {
           target: 'scheduled',
-          actions: [enter('scheduled'), 'persist', runSetup.assign({ dueNow: ({ event }) => event.type === 'run.schedule' && event.due === true })],
+          actions: [
+            enter('scheduled'),
+            'persist',
+            runSetup.assign({
+              dueNow: ({ event }) => event.type === 'run.schedule' && event.due === true,
+            }),
+          ],
         },
         'run.skip': skip,
       },
@@ -195,7 +201,10 @@ export const runMachine = runSetup.createMachine({
     scheduled: {
       // Scheduled and due in one step: a run released by the scheduler or
       // scheduled for now is written once, not once per state.
-      always: release().map((t) => ({ ...t, guard: t.guard ? and(['dueNow', t.guard]) : 'dueNow' })),
+      always: release().map((t) => ({
+        ...t,
+        guard: t.guard ? and(['dueNow', t.guard]) : 'dueNow',
+      })),
       on: {
         'run.due': release(),
         'run.start': release('scheduled run started by override'),

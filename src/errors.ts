@@ -169,6 +169,13 @@ export class UnknownJobError extends SchedulerError {
   }
 }
 
+/** A job submitted through the API (an ad hoc job) is invalid; every problem is listed. */
+export class InvalidJobError extends SchedulerError {
+  constructor(readonly problems: readonly string[]) {
+    super('bad_job', `invalid job: ${problems.join('; ')}`);
+  }
+}
+
 /** No run has this id (a malformed id is not found either). */
 export class RunNotFoundError extends SchedulerError {
   constructor(readonly runId: string) {

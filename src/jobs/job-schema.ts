@@ -52,18 +52,16 @@ function buildJobBodySchema(calendars: CalendarResolver) {
             : undefined,
       },
     )
-    .transform(
-      (o): JobBody => ({
-        declaredJobId: o.job_id,
-        params: o.params,
-        schedules: o.schedule,
-        program: o.program,
-        conditions: o.condition,
-        actions: [...o.action, ...o.successors],
-        metadata: o.metadata,
-        adHoc: o.ad_hoc,
-      }),
-    );
+    .transform((o): JobBody => ({
+      declaredJobId: o.job_id,
+      params: o.params,
+      schedules: o.schedule,
+      program: o.program,
+      conditions: o.condition,
+      actions: [...o.action, ...o.successors],
+      metadata: o.metadata,
+      adHoc: o.ad_hoc,
+    }));
 }
 
 // Building the schema tree costs more than parsing a file with it: build it

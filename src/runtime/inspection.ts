@@ -56,7 +56,8 @@ class ActorRecord implements InspectedActor {
   get events(): InspectedEvent[] {
     const out: InspectedEvent[] = [];
     const start = (this.next - this.count + this.ring.length) % this.ring.length;
-    for (let k = 0; k < this.count; k++) out.push(this.ring[(start + k) % this.ring.length] as InspectedEvent);
+    for (let k = 0; k < this.count; k++)
+      out.push(this.ring[(start + k) % this.ring.length] as InspectedEvent);
     return out;
   }
 }
@@ -121,7 +122,8 @@ export class Inspection {
   recorder(id: string, kind: string): ActorRecorder {
     const actor = this.open(id, kind);
     return {
-      event: (type) => this.note(actor, { time: this.clock.now(), kind: '@xstate.event', eventType: type }),
+      event: (type) =>
+        this.note(actor, { time: this.clock.now(), kind: '@xstate.event', eventType: type }),
       state: (eventType, value, status) => this.noteState(actor, eventType, value, status),
       stopped: () => this.stopped(id),
     };
@@ -134,7 +136,12 @@ export class Inspection {
     return actor;
   }
 
-  private noteState(actor: ActorRecord, eventType: string, value: unknown, status: string | undefined): void {
+  private noteState(
+    actor: ActorRecord,
+    eventType: string,
+    value: unknown,
+    status: string | undefined,
+  ): void {
     actor.state = value;
     actor.status = status ?? actor.status;
     if (actor.status !== 'active') this.forgetLater(actor.id);
@@ -186,7 +193,10 @@ export class Inspection {
       this.sweepTimer = undefined;
       return;
     }
-    this.sweepTimer = this.clock.setTimeout(() => this.sweep(), Math.max(0, first.at + this.keepMs - this.clock.now()));
+    this.sweepTimer = this.clock.setTimeout(
+      () => this.sweep(),
+      Math.max(0, first.at + this.keepMs - this.clock.now()),
+    );
     // Inspection must never keep the process alive.
     (this.sweepTimer as { unref?: () => void }).unref?.();
   }

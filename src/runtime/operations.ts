@@ -1,5 +1,7 @@
+import { randomInt } from 'node:crypto';
 import type { RunEvent } from '../../machines/run.js';
 import {
+  InvalidJobError,
   OperationFailedError,
   OperationRefusedError,
   RunNotFoundError,
@@ -10,6 +12,14 @@ import { FINISHED_STATES, isFinished, type Args, type State } from '../runs/inde
 import type { RunRecord, RunStore } from '../store/index.js';
 import type { CalendarResolver, Clock, Time } from '../time/index.js';
 import { createRun } from './create-run.js';
+import { jobSchema, jobToJso } from '../jobs/index.js';
+import {
+  formatPath,
+  isMapping,
+  problemsFromZod,
+  problemSubject,
+  safeParse,
+} from '../validation/index.js';
 import type { JobTable } from './job-table.js';
 import type { RunActor, RunActors } from './run-actors.js';
 import type { RunRegistry } from './run-registry.js';
@@ -24,6 +34,15 @@ export interface OperationDeps {
   readonly scheduler: Scheduler;
   readonly runActors: RunActors;
   readonly runningPrograms: ReadonlyMap<string, RunningProgram>;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** `adhoc-` and 12 random ASCII letters, as Apsis names ad hoc jobs. */
+function adHocJobId(): string {
+  let id = 'adhoc-';
+  for (let i = 0; i < 12; i++) id += LETTERS[randomInt(LETTERS.length)];
+  return id;
 }
 
 export interface ScheduleRequest {
@@ -156,6 +175,29 @@ export class Operations {
     const actor = this.deps.runActors.start(run, 'resume');
     actor.send({ type: 'run.mark', state, time: this.deps.clock.now() });
     return this.getRun(runId);
+  }
+
+  /**
+   * Runs an inline job (the API's ad hoc runs, apsis-model.md §1.7): the job
+   * mapping is checked like a job file, stored under a fresh id `adhoc-` +
+   * 12 letters with `ad_hoc: true`, and a run of it is scheduled. Returns the
+   * run; the job is kept with it (the archive removes it with its last run).
+   */
+  scheduleAdHoc(job: unknown, request: Omit<ScheduleRequest, 'jobId'> = {}): RunRecord {
+    const jobId = adHocJobId();
+    const body = isMapping(job) ? { ...job, ad_hoc: true } : job;
+    const parsed = safeParse(jobSchema(jobId, this.deps.calendars), body);
+    if (!parsed.success) {
+      throw new InvalidJobError(
+        problemsFromZod(parsed.error).map((p) => {
+          const where = formatPath(problemSubject(p));
+          return where === '' ? p.message : `${where}: ${p.message}`;
+        }),
+      );
+    }
+    this.deps.store.putJob(jobId, jobToJso(parsed.data));
+    this.deps.jobs.add(parsed.data);
+    return this.schedule({ ...request, jobId });
   }
 
   /**

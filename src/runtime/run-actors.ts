@@ -23,7 +23,6 @@ export interface RunActorDeps extends ConditionDeps, ProgramDeps {
   readonly onCrash: (runId: string, err: unknown) => void;
 }
 
-
 const FINISHED: ReadonlySet<string> = new Set(['success', 'failure', 'error', 'skipped']);
 
 /**
@@ -41,7 +40,8 @@ export function recordRun(
     deps.bus.publish(run);
     // A finished run leaves memory once its final state is stored: the
     // database answers for it from then on (unless it changed again since).
-    if (FINISHED.has(run.state) && deps.registry.get(run.runId) === run) deps.registry.delete(run.runId);
+    if (FINISHED.has(run.state) && deps.registry.get(run.runId) === run)
+      deps.registry.delete(run.runId);
   });
 }
 

@@ -1,6 +1,6 @@
 import type { ActionSpec } from '../actions/index.js';
 import { errorMessage } from '../errors.js';
-import { jobSchema, jobToJso, type Job } from '../jobs/index.js';
+import { jobSchema, type Job } from '../jobs/index.js';
 import { noOpDriver, type ProgramDrivers, type RunningProgram } from '../programs/index.js';
 import type { RunStore } from '../store/index.js';
 import type { CalendarResolver, Clock, Time } from '../time/index.js';
@@ -33,7 +33,6 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   readonly generateEveryMs?: number;
 }
-
 
 /**
  * The scheduler's runtime, wired together: the run registry and transition
@@ -158,12 +157,6 @@ export class Runtime {
       this.bus.recheckInstances();
     }
     return changes;
-  }
-
-  /** Adds an ad hoc job (one submitted through the API) and stores it. */
-  addAdHocJob(job: Job): void {
-    this.store.putJob(job.jobId, jobToJso(job));
-    this.jobs.add(job);
   }
 
   private loadAdHocJobs(): Job[] {

@@ -130,8 +130,19 @@ export class Scheduler {
           for (const run of this.restoredLive.splice(0)) this.deps.runActors.start(run, 'restore');
         },
         failRun: (_, { runId, message, time }) => {
-          const run = this.deps.registry.get(runId) ?? this.deps.store.getRun(runId);
-          if (run) failCrashedRun(this.deps, run, message, time);
+          // The stored record is known to be writable; the one in memory may
+          // be what made the actor crash.
+          this.deps.store.flush();
+          const run = this.deps.store.getRun(runId) ?? this.deps.registry.get(runId);
+          if (!run) return;
+          try {
+            failCrashedRun(this.deps, run, message, time);
+          } catch (err) {
+            this.deps.logger.error(
+              `run ${runId}: could not record its crash: ${errorMessage(err)}`,
+              { runId },
+            );
+          }
         },
       },
     });
@@ -324,7 +335,10 @@ export class Scheduler {
         if (completed !== undefined) this.deps.store.setClock(completed);
         return;
       }
-      if (nextExpected === next && (nextQueued === undefined || nextQueued > next || this.expectedFirst(next))) {
+      if (
+        nextExpected === next &&
+        (nextQueued === undefined || nextQueued > next || this.expectedFirst(next))
+      ) {
         const [entry] = this.expected.takeDue(next, 1);
         if (entry) this.releaseExpected(entry, skipBefore, maxAgeMs);
       } else {
@@ -340,7 +354,9 @@ export class Scheduler {
   private expectedFirst(time: Time): boolean {
     const [expected] = this.expected.entries({ from: time, to: time + 1 });
     const queued = this.due.peek();
-    return expected !== undefined && (queued === undefined || expected.runNumber < queued.runNumber);
+    return (
+      expected !== undefined && (queued === undefined || expected.runNumber < queued.runNumber)
+    );
   }
 
   private releaseExpected(
@@ -354,7 +370,11 @@ export class Scheduler {
     const actor = this.startNew(created, 'scheduled', !missed);
     if (!actor || !missed) return;
     const now = this.deps.clock.now();
-    this.deps.store.appendLog(created.run.runId, now, `skipped: more than schedule.max_age (${(maxAgeMs ?? 0) / 1000} s) late`);
+    this.deps.store.appendLog(
+      created.run.runId,
+      now,
+      `skipped: more than schedule.max_age (${(maxAgeMs ?? 0) / 1000} s) late`,
+    );
     actor.send({ type: 'run.skip', time: now });
   }
 

@@ -166,7 +166,8 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     const per = LOG_ROWS_PER_STATEMENT * 3;
     let i = 0;
     for (; i + per <= rows.length; i += per) logChunk.run(rows.slice(i, i + per));
-    for (; i < rows.length; i += 3) stmts.appendLog.run(rows[i] as string, rows[i + 1] as number, rows[i + 2] as string);
+    for (; i < rows.length; i += 3)
+      stmts.appendLog.run(rows[i] as string, rows[i + 1] as number, rows[i + 2] as string);
   };
 
   const toRun = (row: RunRow) => rowToRun(row, onError);

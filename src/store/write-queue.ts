@@ -129,7 +129,9 @@ export class WriteQueue {
     if (this.batch.length === 0) return new Promise((resolve) => this.afterCommit(resolve));
     // One promise per batch: a burst has thousands of waiters on each.
     if (this.batchCommitted === undefined || this.batchCommittedFor !== this.batch) {
-      const promise = new Promise<void>((resolve, reject) => this.listeners.push({ ok: resolve, fail: reject }));
+      const promise = new Promise<void>((resolve, reject) =>
+        this.listeners.push({ ok: resolve, fail: reject }),
+      );
       // A rejection is the waiters' to handle; an unobserved one must not crash the process.
       promise.catch(() => undefined);
       this.batchCommitted = promise;

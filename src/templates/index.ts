@@ -50,7 +50,8 @@ export function renderTemplate(template: string, context: TemplateContext): stri
     throw new TypeError('renderTemplate needs a context made by bindContext or argsContext');
   // Most fields hold no template syntax at all; Jinja renders those to
   // themselves, less a single trailing newline (keep_trailing_newline=False).
-  if (!template.includes('{') && !template.includes('\r')) return template.endsWith('\n') ? template.slice(0, -1) : template;
+  if (!template.includes('{') && !template.includes('\r'))
+    return template.endsWith('\n') ? template.slice(0, -1) : template;
   return templateCache.get(template).render(context.names);
 }
 

@@ -4,7 +4,9 @@ import { TestRuntime } from '../support/runtime.js';
 
 describe('inspection', () => {
   it('lists the scheduler and every live run actor with its current state, not their children', async () => {
-    const t = await TestRuntime.start({ sleep: 'params: [n]\nprogram: {type: no-op, duration: 1h}\n' });
+    const t = await TestRuntime.start({
+      sleep: 'params: [n]\nprogram: {type: no-op, duration: 1h}\n',
+    });
     const run = t.runtime.operations.schedule({ jobId: 'sleep', args: { n: '1' } });
     await t.settle();
     const ids = t.runtime.inspection.list().map((a) => a.id);
@@ -19,7 +21,9 @@ describe('inspection', () => {
   });
 
   it('keeps a bounded ring of recent events per actor', async () => {
-    const t = await TestRuntime.start({ sleep: 'params: [n]\nprogram: {type: no-op, duration: 1h}\n' });
+    const t = await TestRuntime.start({
+      sleep: 'params: [n]\nprogram: {type: no-op, duration: 1h}\n',
+    });
     const run = t.runtime.operations.schedule({ jobId: 'sleep', args: { n: '1' } });
     await t.settle();
     for (let i = 0; i < 50; i++) {
@@ -35,7 +39,8 @@ describe('inspection', () => {
     const t = await TestRuntime.start({ quick: 'params: [n]\nprogram: {type: no-op}\n' });
     const seen: string[] = [];
     const unsubscribe = t.runtime.inspection.subscribe((actor, event) => {
-      if (event.kind === '@xstate.event' && event.eventType) seen.push(`${actor.id} ${event.eventType}`);
+      if (event.kind === '@xstate.event' && event.eventType)
+        seen.push(`${actor.id} ${event.eventType}`);
     });
     const run = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '1' } });
     await t.settle();

@@ -240,3 +240,86 @@ describe('mark and rerun', () => {
       assert.ok(t.log(rerun.runId).includes(`scheduled as rerun of ${first.runId}`));
     }));
 });
+
+describe('ad hoc jobs', () => {
+  it('runs an inline job under a fresh adhoc- id, stored with the run', () =>
+    withRuntime(async (t) => {
+      const run = t.runtime.operations.scheduleAdHoc(
+        { params: ['n'], program: { type: 'no-op' } },
+        { args: { n: '1' } },
+      );
+      await t.settle();
+      assert.match(run.jobId, /^adhoc-[A-Za-z]{12}$/);
+      assert.equal(t.run(run.runId).state, 'success');
+      const [stored] = t.store.jobs();
+      assert.equal(stored?.jobId, run.jobId);
+      assert.equal((stored?.job as { ad_hoc: boolean }).ad_hoc, true);
+    }));
+
+  it('keeps ad hoc jobs across a restart', async () => {
+    const t = await TestRuntime.start(JOBS);
+    const run = t.runtime.operations.scheduleAdHoc(
+      { program: { type: 'no-op' } },
+      { time: t.now + 3_600_000 },
+    );
+    await t.settle();
+    await t.restart();
+    await t.advance(3_600_000);
+    assert.equal(t.run(run.runId).state, 'success');
+    await t.stop();
+  });
+
+  it('refuses an invalid inline job, listing every problem', () =>
+    withRuntime(async (t) => {
+      assert.throws(
+        () => t.runtime.operations.scheduleAdHoc({ program: { type: 'shell' }, conditions: [] }),
+        {
+          name: 'InvalidJobError',
+          message:
+            /invalid job: program\.type: unknown program type: shell .*; unexpected keys: conditions/,
+        },
+      );
+      assert.deepEqual(t.store.jobs(), []);
+    }));
+});
+
+describe('supervision', () => {
+  it('ends a run whose actor crashes in error, with the message in its log and output, and carries on', async () => {
+    const { noOpDriver } = await import('../../src/programs/index.js');
+    const t = await TestRuntime.start(JOBS, {
+      drivers: {
+        'no-op': {
+          start: (program, context) => {
+            if (program.duration !== 7) return noOpDriver.start(program, context);
+            // Metadata that cannot be stored: persisting the transition throws.
+            const updates = (async function* () {
+              yield { type: 'running' as const, runState: {}, meta: { bad: 1n } };
+            })();
+            return {
+              updates,
+              stop: async () => undefined,
+              signal: async () => undefined,
+              detach: () => undefined,
+            };
+          },
+          reconnect: noOpDriver.reconnect,
+        },
+      },
+    });
+    const { jobsFrom } = await import('../support/runtime.js');
+    t.runtime.replaceJobs(jobsFrom({ ...JOBS, crashy: 'program: {type: no-op, duration: 7s}\n' }));
+    const crashed = t.runtime.operations.schedule({ jobId: 'crashy' });
+    await t.settle();
+    const after = t.runtime.operations.schedule({ jobId: 'quick', args: { n: '2' } });
+    await t.settle();
+    assert.equal(t.run(crashed.runId).state, 'error');
+    const message = t.log(crashed.runId).at(-1) ?? '';
+    assert.match(message, /^error: .*BigInt/);
+    assert.match(
+      new TextDecoder().decode(t.store.getOutput(crashed.runId, 'output')?.data),
+      /BigInt/,
+    );
+    assert.equal(t.run(after.runId).state, 'success');
+    await t.stop();
+  });
+});
