@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   readonly drivers?: ProgramDrivers;
   readonly logger?: Logger;
   readonly generateEveryMs?: number;
+  /** See `SchedulerOptions.releaseSliceMs`. */
+  readonly releaseSliceMs?: number;
 }
 
 /**
@@ -100,6 +102,7 @@ export class Runtime {
         maxAgeMs: options.maxAgeMs ?? null,
         since: options.since ?? null,
         generateEveryMs: options.generateEveryMs,
+        releaseSliceMs: options.releaseSliceMs,
       },
     );
     late.scheduler = scheduler;

@@ -51,6 +51,8 @@ export interface SchedulerOptions {
   readonly since: 'now' | Time | null;
   /** How often the horizon is extended (Apsis: 60 s). */
   readonly generateEveryMs?: number;
+  /** The most work one release does before yielding to the event loop, in ms (default 2). */
+  readonly releaseSliceMs?: number;
 }
 
 /** The args a schedule gives at `time`, the `ordinal`-th of its times at that instant. */
@@ -313,7 +315,7 @@ export class Scheduler {
   /**
    * Creates and starts the runs due at or before `until`, expected and
    * stored alike, in schedule-time order, a slice of at most
-   * `RELEASE_SLICE_MS` of work at a time so the event loop keeps turning in a
+   * `releaseSliceMs` of work at a time so the event loop keeps turning in a
    * burst (the alarm fires again at once for the rest). The stored clock
    * moves, in the same batch as the runs, to the last instant all of whose
    * runs have been created: after a crash, generation resumes after it, so no
@@ -323,6 +325,7 @@ export class Scheduler {
   private release(until: Time, skipBefore: Time | null, maxAgeMs: number | null): void {
     const started = performance.now();
     let completed: Time | undefined;
+    let released = 0;
     for (;;) {
       const nextExpected = this.expected.nextTime();
       const nextQueued = this.due.nextTime();
@@ -331,10 +334,15 @@ export class Scheduler {
         this.deps.store.setClock(until);
         return;
       }
-      if (performance.now() - started > RELEASE_SLICE_MS) {
+      // At least one run per slice, so a slice always makes progress.
+      if (
+        released > 0 &&
+        performance.now() - started > (this.options.releaseSliceMs ?? RELEASE_SLICE_MS)
+      ) {
         if (completed !== undefined) this.deps.store.setClock(completed);
         return;
       }
+      released++;
       if (
         nextExpected === next &&
         (nextQueued === undefined || nextQueued > next || this.expectedFirst(next))
@@ -366,6 +374,7 @@ export class Scheduler {
   ): void {
     const created = this.materialize(entry);
     if (!created) return;
+    if (entry.time === this.dedupeAt && this.alreadyCreated(created.run)) return;
     const missed = skipBefore !== null && entry.time < skipBefore;
     const actor = this.startNew(created, 'scheduled', !missed);
     if (!actor || !missed) return;

@@ -62,6 +62,22 @@ export class ManualClock implements Clock {
     return next;
   }
 
+  /**
+   * Fires only the earliest timer, moving time to when it was due (not
+   * backwards): for stepping through work one timer at a time. Returns
+   * false when no timer is pending.
+   */
+  fireNext(): boolean {
+    let due: ManualTimer | undefined;
+    for (const t of this.timers.values())
+      if (due === undefined || t.at < due.at || (t.at === due.at && t.id < due.id)) due = t;
+    if (due === undefined) return false;
+    this.timers.delete(due.id);
+    this.time = Math.max(this.time, due.at);
+    due.fn();
+    return true;
+  }
+
   /** Moves time forward by `ms`, firing every timer due on the way. */
   advance(ms: number): void {
     this.set(this.time + ms);
