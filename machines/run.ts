@@ -67,6 +67,7 @@ const runSetup = setup({
     dueNow: ({ context }) => context.dueNow,
     restoredIn: ({ context }, params: { state: State }) => context.restoredFrom === params.state,
     restored: ({ context }) => context.restored,
+    created: ({ context }) => context.restoredFrom === null,
     hasWaitingLimit: ({ context }) => context.waitingMaxTimeMs !== null,
     hasStopTime: ({ context }) => context.run.times.stop !== undefined,
     eventState: ({ event }, params: { state: State }) =>
@@ -146,6 +147,8 @@ export const runMachine = runSetup.createMachine({
   states: {
     init: {
       always: [
+        // A new run first: it is by far the commonest, and guards run in order.
+        { guard: 'created', target: 'new' },
         { guard: { type: 'restoredIn', params: { state: 'new' } }, target: 'new' },
         {
           guard: and([{ type: 'restoredIn', params: { state: 'scheduled' as const } }, 'restored']),

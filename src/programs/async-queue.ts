@@ -27,23 +27,21 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const item = this.items.shift();
-      if (item !== undefined) {
-        yield item;
-        continue;
-      }
-      if (this.closed) {
-        if (this.failure) throw this.failure.error;
-        return;
-      }
-      const next = await new Promise<IteratorResult<T>>((resolve) => this.waiters.push(resolve));
-      if (next.done) {
-        if (this.failure) throw this.failure.error;
-        return;
-      }
-      yield next.value;
-    }
+  // A plain iterator, not an async generator: a program's few updates are
+  // usually already queued when asked for, and resolving them directly skips
+  // the generator's extra promise per item (thousands of runs in a burst).
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: (): Promise<IteratorResult<T>> => {
+        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+        if (this.closed) {
+          return this.failure ? Promise.reject(this.failure.error) : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise<IteratorResult<T>>((resolve) => this.waiters.push(resolve)).then((next) => {
+          if (next.done && this.failure) throw this.failure.error;
+          return next;
+        });
+      },
+    };
   }
 }
