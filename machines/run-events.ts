@@ -10,6 +10,15 @@ interface Timed {
   time: Time;
 }
 
+/** A program's result. */
+export interface ProgramResult {
+  outcome: 'success' | 'failure' | 'error';
+  message?: string;
+  meta?: Record<string, unknown>;
+  times?: Record<string, Time>;
+  outputs?: RunOutput[];
+}
+
 /** Operations (apsis-model.md §7.4) and the runtime's own events. */
 export type RunEvent =
   /** `due`: the run is due as it is scheduled, so it goes on at once, in the same step. */
@@ -32,16 +41,14 @@ export type RunEvent =
       runState: Record<string, unknown>;
       meta?: Record<string, unknown>;
       times?: Record<string, Time>;
+      /**
+       * The result, when the program had it as soon as it was running (a
+       * no-op, a command that exits at once): both transitions in one step.
+       */
+      done?: ProgramResult;
     } & Timed)
   | ({ type: 'program.update'; meta?: Record<string, unknown>; outputs?: RunOutput[] } & Timed)
-  | ({
-      type: 'program.done';
-      outcome: 'success' | 'failure' | 'error';
-      message?: string;
-      meta?: Record<string, unknown>;
-      times?: Record<string, Time>;
-      outputs?: RunOutput[];
-    } & Timed)
+  | ({ type: 'program.done' } & ProgramResult & Timed)
   /** A line for the run log from the program (a signal sent, a reconnect). */
   | ({ type: 'program.log'; message: string } & Timed);
 

@@ -16,6 +16,7 @@ export type {
   ConditionsInput,
   ProgramCommand,
   ProgramInput,
+  ProgramResult,
   RunContext,
   RunEvent,
   RunInput,
@@ -68,6 +69,7 @@ const runSetup = setup({
     restoredIn: ({ context }, params: { state: State }) => context.restoredFrom === params.state,
     restored: ({ context }) => context.restored,
     created: ({ context }) => context.restoredFrom === null,
+    finishedAtOnce: ({ event }) => event.type === 'program.running' && event.done !== undefined,
     hasWaitingLimit: ({ context }) => context.waitingMaxTimeMs !== null,
     hasStopTime: ({ context }) => context.run.times.stop !== undefined,
     eventState: ({ event }, params: { state: State }) =>
@@ -126,6 +128,19 @@ function release(override?: string) {
       actions: [...first, ...moveTo('waiting')],
     },
     { target: 'live', actions: [...first, ...moveTo('starting')] },
+  ];
+}
+
+/** Into running: the program's run state, metadata and times recorded. */
+function toRunning() {
+  return [
+    enter('running', ({ event }) =>
+      event.type === 'program.running'
+        ? { runState: event.runState, meta: event.meta, times: event.times }
+        : {},
+    ),
+    'persist' as const,
+    log('running'),
   ];
 }
 
@@ -329,18 +344,25 @@ export const runMachine = runSetup.createMachine({
       states: {
         starting: {
           on: {
-            'program.running': {
-              target: 'running',
-              actions: [
-                enter('running', ({ event }) =>
-                  event.type === 'program.running'
-                    ? { runState: event.runState, meta: event.meta, times: event.times }
-                    : {},
-                ),
-                'persist',
-                log('running'),
-              ],
-            },
+            'program.running': [
+              {
+                guard: 'finishedAtOnce',
+                target: 'running',
+                actions: [
+                  ...toRunning(),
+                  runSetup.raise(({ event }) =>
+                    event.type === 'program.running' && event.done
+                      ? { ...event.done, type: 'program.done' as const, time: event.time }
+                      : {
+                          type: 'program.done' as const,
+                          outcome: 'error' as const,
+                          time: event.time,
+                        },
+                  ),
+                ],
+              },
+              { target: 'running', actions: toRunning() },
+            ],
           },
         },
         running: {

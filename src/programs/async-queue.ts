@@ -15,6 +15,16 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     else this.items.push(item);
   }
 
+  /** The next item if one is already queued, without taking it. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  /** The next item if one is already queued (for a consumer that can take two at once). */
+  takeReady(): T | undefined {
+    return this.items.shift();
+  }
+
   /** Ends the stream after the items already pushed. */
   close(): void {
     this.closed = true;
@@ -33,14 +43,19 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: (): Promise<IteratorResult<T>> => {
-        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+        if (this.items.length > 0)
+          return Promise.resolve({ value: this.items.shift() as T, done: false });
         if (this.closed) {
-          return this.failure ? Promise.reject(this.failure.error) : Promise.resolve({ value: undefined, done: true });
+          return this.failure
+            ? Promise.reject(this.failure.error)
+            : Promise.resolve({ value: undefined, done: true });
         }
-        return new Promise<IteratorResult<T>>((resolve) => this.waiters.push(resolve)).then((next) => {
-          if (next.done && this.failure) throw this.failure.error;
-          return next;
-        });
+        return new Promise<IteratorResult<T>>((resolve) => this.waiters.push(resolve)).then(
+          (next) => {
+            if (next.done && this.failure) throw this.failure.error;
+            return next;
+          },
+        );
       },
     };
   }

@@ -1,12 +1,13 @@
 import { fromCallback } from 'xstate';
-import type { ProgramCommand, ProgramInput, RunEvent } from '../../machines/run.js';
+import type { ProgramCommand, ProgramInput, ProgramResult, RunEvent } from '../../machines/run.js';
 import { errorMessage } from '../errors.js';
-import type {
-  BoundProgram,
-  ProgramDriver,
-  ProgramDrivers,
-  ProgramUpdate,
-  RunningProgram,
+import {
+  AsyncQueue,
+  type BoundProgram,
+  type ProgramDriver,
+  type ProgramDrivers,
+  type ProgramUpdate,
+  type RunningProgram,
 } from '../programs/index.js';
 import { textOutput } from '../runs/index.js';
 import type { RunStore } from '../store/index.js';
@@ -40,6 +41,15 @@ function toEvent(update: ProgramUpdate, time: number): RunEvent {
     case 'done':
       return { ...update, type: 'program.done', time };
   }
+}
+
+/** A `done` already queued right behind `running`, if there is one (and only then). */
+function takeDone(updates: AsyncQueue<ProgramUpdate>): ProgramResult | undefined {
+  const next = updates.peek();
+  if (next?.type !== 'done') return undefined;
+  updates.takeReady();
+  const { type: _, ...result } = next;
+  return result;
 }
 
 function driverFor(
@@ -111,10 +121,22 @@ export function programActor(deps: ProgramDeps) {
       }
       deps.running.set(run.runId, program);
       for (const cmd of queued.splice(0)) command(cmd);
-      for await (const update of program.updates) {
+      const updates = program.updates;
+      for await (const update of updates) {
         if (ended) break;
         if (update.type === 'done') ended = true;
-        sendBack(toEvent(update, now()));
+        // A program that is done as soon as it runs reports both in one
+        // event, which the run takes in one step.
+        const done =
+          update.type === 'running' && updates instanceof AsyncQueue
+            ? takeDone(updates)
+            : undefined;
+        if (done) {
+          ended = true;
+          sendBack({ ...toEvent(update, now()), done } as RunEvent);
+        } else {
+          sendBack(toEvent(update, now()));
+        }
       }
       if (!ended) fail('program ended without a result');
     };

@@ -224,6 +224,23 @@ describe('the run machine', () => {
     assert.equal(snapshotIn('success').can({ type: 'run.mark', state: 'failure', time: 1 }), true);
   });
 
+  it('takes running and a result that came with it in one step, passing through running', () => {
+    const [next, actions] = transition(runMachine, snapshotIn('starting'), {
+      type: 'program.running',
+      runState: { start: 'x' },
+      done: { outcome: 'failure', message: 'exit code 1' },
+      time: 9,
+    });
+    assert.equal(next.context.run.state, 'failure');
+    assert.equal(next.context.run.times.running, 9);
+    assert.equal(next.context.run.times.failure, 9);
+    assert.deepEqual(
+      actions.filter((a) => a.type === 'log').map((a) => (a.params as { message: string }).message),
+      ['running', 'failure: exit code 1'],
+    );
+    assert.equal(actions.filter((a) => a.type === 'persist').length, 2);
+  });
+
   it('ends a program that finishes before running in error rather than skipping a state', () => {
     const [next] = transition(runMachine, snapshotIn('starting'), {
       type: 'program.done',
