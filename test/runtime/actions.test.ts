@@ -8,16 +8,7 @@ import { TestRuntime } from '../support/runtime.js';
 const MINUTE_MS = 60_000;
 const DAY = '2026-03-02';
 
-/** Creates a run of `jobId` now, as the API would, and lets it settle. */
-async function submit(
-  t: TestRuntime,
-  jobId: string,
-  args: Record<string, string> = {},
-): Promise<string> {
-  const run = t.runtime.operations.schedule({ jobId, args });
-  await t.settle();
-  return run.runId;
-}
+const submit = (t: TestRuntime, jobId: string, args: Record<string, string> = {}) => t.submit(jobId, args);
 
 /** Stored runs of `jobId` as `runId state args`. */
 function runsOf(t: TestRuntime, jobId: string): string[] {

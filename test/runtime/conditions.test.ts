@@ -9,16 +9,7 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY = '2026-03-02';
 
-/** Creates a run of `jobId` now, as the API would, and lets it settle. */
-async function submit(
-  t: TestRuntime,
-  jobId: string,
-  args: Record<string, string> = {},
-): Promise<string> {
-  const run = t.runtime.operations.schedule({ jobId, args });
-  await t.settle();
-  return run.runId;
-}
+const submit = (t: TestRuntime, jobId: string, args: Record<string, string> = {}) => t.submit(jobId, args);
 
 function state(t: TestRuntime, runId: string): State {
   return t.run(runId).state;

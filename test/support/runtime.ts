@@ -127,6 +127,13 @@ export class TestRuntime {
     return this.clock.now();
   }
 
+  /** Creates a run of `jobId` now, as the API would, lets it settle, and returns its id. */
+  async submit(jobId: string, args: Record<string, string> = {}): Promise<string> {
+    const run = this.runtime.operations.schedule({ jobId, args });
+    await this.settle();
+    return run.runId;
+  }
+
   run(runId: string) {
     return this.runtime.operations.getRun(runId);
   }
