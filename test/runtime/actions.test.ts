@@ -8,7 +8,8 @@ import { TestRuntime } from '../support/runtime.js';
 const MINUTE_MS = 60_000;
 const DAY = '2026-03-02';
 
-const submit = (t: TestRuntime, jobId: string, args: Record<string, string> = {}) => t.submit(jobId, args);
+const submit = (t: TestRuntime, jobId: string, args: Record<string, string> = {}) =>
+  t.submit(jobId, args);
 
 /** Stored runs of `jobId` as `runId state args`. */
 function runsOf(t: TestRuntime, jobId: string): string[] {

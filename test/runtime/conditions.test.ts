@@ -9,7 +9,8 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY = '2026-03-02';
 
-const submit = (t: TestRuntime, jobId: string, args: Record<string, string> = {}) => t.submit(jobId, args);
+const submit = (t: TestRuntime, jobId: string, args: Record<string, string> = {}) =>
+  t.submit(jobId, args);
 
 function state(t: TestRuntime, runId: string): State {
   return t.run(runId).state;
