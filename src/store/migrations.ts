@@ -79,7 +79,27 @@ function createV1(db: Database): void {
   `);
 }
 
-export const MIGRATIONS: readonly Migration[] = [createV1];
+/**
+ * v2: outputs appended in chunks while a program runs. A chunked output's
+ * `output` row has compression 'chunks' and empty data; its bytes are the
+ * chunks in offset order, each compressed on its own. A program's output of
+ * any size is stored (and later read) a chunk at a time, never whole in memory.
+ */
+function addOutputChunks(db: Database): void {
+  db.exec(`
+    CREATE TABLE output_chunk (
+      run_id TEXT NOT NULL,
+      output_id TEXT NOT NULL,
+      offset INTEGER NOT NULL,          -- of the chunk's first byte in the output
+      length INTEGER NOT NULL,          -- uncompressed
+      compression TEXT,                 -- null or 'br'
+      data BLOB NOT NULL,
+      PRIMARY KEY (run_id, output_id, offset)
+    );
+  `);
+}
+
+export const MIGRATIONS: readonly Migration[] = [createV1, addOutputChunks];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

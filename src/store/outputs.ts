@@ -1,4 +1,6 @@
+import { promisify } from 'node:util';
 import {
+  brotliCompress,
   brotliCompressSync,
   brotliDecompressSync,
   constants as zlibConstants,
@@ -39,6 +41,26 @@ export function encodeOutput(output: RunOutput): EncodedOutput {
   return compressed.byteLength < output.data.byteLength
     ? { compression: 'br', data: compressed }
     : { compression: null, data: output.data };
+}
+
+const brotliCompressAsync = promisify(brotliCompress);
+
+/**
+ * Compresses one chunk of an output appended while its program runs, on
+ * libuv's thread pool: a program printing hundreds of megabytes must not
+ * stall the scheduler for the compression.
+ */
+export async function encodeChunk(data: Uint8Array): Promise<EncodedOutput> {
+  if (data.byteLength < COMPRESS_MIN_BYTES) return { compression: null, data };
+  const compressed = await brotliCompressAsync(data, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.byteLength,
+    },
+  });
+  return compressed.byteLength < data.byteLength
+    ? { compression: 'br', data: compressed }
+    : { compression: null, data };
 }
 
 /**

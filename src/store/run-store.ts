@@ -3,8 +3,8 @@ import type { Clock, Time } from '../time/index.js';
 import { InvalidValueError } from '../errors.js';
 import { checkText, checkTime, ColumnDecoder, rowToRun, runToRow, type RunRow } from './codec.js';
 import type { Database } from './database.js';
-import { StoreClosedError } from './errors.js';
-import { decodeOutput, encodeOutput } from './outputs.js';
+import { CorruptValueError, StoreClosedError } from './errors.js';
+import { decodeOutput, encodeChunk, encodeOutput } from './outputs.js';
 import type { RunLogEntry, RunOutput, RunRecord } from './records.js';
 import { loadRunNumbers, RunNumberAllocator } from './run-numbers.js';
 import { prepareStatements, RunQueryCache, type RunQuery } from './statements.js';
@@ -42,6 +42,13 @@ export interface RunStore {
   appendLog(runId: string, timestamp: Time, message: string): void;
   /** Stores or replaces an output; 16 KiB or more is stored brotli-compressed. */
   putOutput(runId: string, output: RunOutput): void;
+  /**
+   * Appends `data` at `offset` to an output kept in chunks (created by the
+   * first append; a whole output put before is replaced). The chunk is
+   * compressed off the event loop; the promise resolves once its write is
+   * queued. Appends to one output must be made one after another.
+   */
+  appendOutput(runId: string, output: OutputInfo, offset: number, data: Uint8Array): Promise<void>;
   /** The time through which due runs have been started (apsis-model.md §2.9). */
   setClock(time: Time): void;
   /** Stores or replaces an ad hoc job (plain JSON data). */
@@ -74,6 +81,10 @@ export interface RunStore {
   outputIds(runId: string): OutputInfo[];
   /** An output, decompressed; throws `CorruptValueError` if it cannot be. */
   getOutput(runId: string, outputId: string): RunOutput | undefined;
+  /** An output's stored length in bytes (committed), or 0 when it has none. */
+  outputLength(runId: string, outputId: string): number;
+  /** An output's bytes, decompressed a stored chunk at a time. */
+  outputChunks(runId: string, outputId: string): Iterable<Uint8Array>;
   /** Undefined until first set (`apsisctl create` sets it; `openDatabase` with `create` does not). */
   clockTime(): Time | undefined;
   jobs(): { jobId: string; job: unknown }[];
@@ -95,6 +106,9 @@ export interface RunStoreOptions {
 }
 
 const DEFAULT_MAX_BATCH_OPS = 5000;
+
+/** The `output.compression` of an output stored in `output_chunk` rows. */
+const CHUNKED = 'chunks';
 
 /** The restore set (apsis-model.md §8.4); `new` runs are never restored. */
 const RESTORE_STATES: readonly State[] = [
@@ -177,6 +191,20 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     return fn();
   };
 
+  function* chunksOf(runId: string, outputId: string): Generator<Buffer> {
+    const what = `output ${outputId} of ${runId}`;
+    let expected = 0;
+    for (;;) {
+      const chunk = stmts.outputChunkAt.get(runId, outputId, expected);
+      if (chunk === undefined) return;
+      // A hole would silently shift every later byte: refuse it.
+      if (chunk.offset !== expected)
+        throw new CorruptValueError(what, 'chunks', `have a gap at byte ${expected}`);
+      expected = chunk.offset + chunk.length;
+      yield decodeOutput(what, chunk.compression, chunk.data);
+    }
+  }
+
   return {
     insertRun(run) {
       writeRun(run, 'insert');
@@ -199,9 +227,24 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       if (!Number.isSafeInteger(length) || length < 0)
         throw new InvalidValueError(`output ${outputId} of ${runId}: bad length ${String(length)}`);
       const { compression, data } = encodeOutput(output);
-      queue.enqueue('putOutput', () =>
-        stmts.putOutput.run(runId, outputId, name, contentType, length, compression, data),
-      );
+      queue.enqueue('putOutput', () => {
+        stmts.deleteOutputChunks.run(runId, outputId);
+        stmts.putOutput.run(runId, outputId, name, contentType, length, compression, data);
+      });
+    },
+    async appendOutput(runId, output, offset, bytes) {
+      const { outputId, name, contentType } = output;
+      for (const [key, value] of Object.entries({ runId, outputId, name, contentType }))
+        checkText(value, `output of ${runId}: ${key}`);
+      if (!Number.isSafeInteger(offset) || offset < 0)
+        throw new InvalidValueError(`output ${outputId} of ${runId}: bad offset ${String(offset)}`);
+      if (queue.isClosed) throw new StoreClosedError('appendOutput');
+      const { compression, data } = await encodeChunk(bytes);
+      const end = offset + bytes.byteLength;
+      queue.enqueue('appendOutput', () => {
+        stmts.appendOutputHead.run(runId, outputId, name, contentType, end);
+        stmts.putOutputChunk.run(runId, outputId, offset, bytes.byteLength, compression, data);
+      });
     },
     setClock(time) {
       checkTime(time, 'clock');
@@ -264,7 +307,10 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       read('getOutput', () => {
         const row = stmts.getOutput.get(runId, outputId);
         if (row === undefined) return undefined;
-        const data = decodeOutput(`output ${outputId} of ${runId}`, row.compression, row.data);
+        const data =
+          row.compression === CHUNKED
+            ? Buffer.concat([...chunksOf(runId, outputId)])
+            : decodeOutput(`output ${outputId} of ${runId}`, row.compression, row.data);
         return {
           outputId: row.output_id,
           name: row.name,
@@ -273,6 +319,9 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
           data,
         };
       }),
+    outputLength: (runId, outputId) =>
+      read('outputLength', () => stmts.outputLength.get(runId, outputId) ?? 0),
+    outputChunks: (runId, outputId) => read('outputChunks', () => chunksOf(runId, outputId)),
     clockTime: () => read('clockTime', () => stmts.clockTime.get()),
     jobs: () =>
       read('jobs', () =>

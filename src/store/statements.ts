@@ -53,6 +53,32 @@ export function prepareStatements(db: Database) {
          name = excluded.name, content_type = excluded.content_type, length = excluded.length,
          compression = excluded.compression, data = excluded.data`,
     ),
+    appendOutputHead: prepare<[string, string, string, string, number]>(
+      `INSERT INTO output (run_id, output_id, name, content_type, length, compression, data)
+       VALUES (?, ?, ?, ?, ?, 'chunks', x'')
+       ON CONFLICT (run_id, output_id) DO UPDATE SET
+         name = excluded.name, content_type = excluded.content_type,
+         length = max(length, excluded.length), compression = 'chunks', data = x''`,
+    ),
+    putOutputChunk: prepare<[string, string, number, number, string | null, Uint8Array]>(
+      `INSERT OR REPLACE INTO output_chunk (run_id, output_id, offset, length, compression, data)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteOutputChunks: prepare<[string, string]>(
+      'DELETE FROM output_chunk WHERE run_id = ? AND output_id = ?',
+    ),
+    // One chunk a query, not an open cursor: a reader may stream an output
+    // across event-loop turns while the store commits in between.
+    outputChunkAt: prepare<
+      [string, string, number],
+      { offset: number; length: number; compression: string | null; data: Uint8Array }
+    >(
+      `SELECT offset, length, compression, data FROM output_chunk
+       WHERE run_id = ? AND output_id = ? AND offset >= ? ORDER BY offset LIMIT 1`,
+    ),
+    outputLength: prepare<[string, string], number>(
+      'SELECT length FROM output WHERE run_id = ? AND output_id = ?',
+    ).pluck(),
     setClock: prepare<[Time]>(
       'INSERT INTO clock (id, time) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET time = excluded.time',
     ),

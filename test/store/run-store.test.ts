@@ -221,6 +221,61 @@ describe('run store: outputs', () => {
     assert.deepEqual(store.getOutput('r1', 'output')?.data, data);
   });
 
+  it('appends an output in chunks, compressing each large chunk, and reads it back whole or chunk by chunk', async () => {
+    const { store, endTurn, path } = openTestStore();
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    const first = Buffer.from('repetitive line of output\n'.repeat(2000));
+    const second = Buffer.from('tail\n');
+    await store.appendOutput('r1', info, 0, first);
+    endTurn();
+    assert.equal(store.outputLength('r1', 'output'), first.byteLength);
+    await store.appendOutput('r1', info, first.byteLength, second);
+    endTurn();
+    const all = Buffer.concat([first, second]);
+    assert.equal(store.outputLength('r1', 'output'), all.byteLength);
+    assert.deepEqual(store.getOutput('r1', 'output')?.data, all);
+    assert.deepEqual(
+      [...store.outputChunks('r1', 'output')].map((c) => c.byteLength),
+      [first.byteLength, second.byteLength],
+    );
+    const compression = peek(path)
+      .prepare<[], string | null>('SELECT compression FROM output_chunk ORDER BY offset')
+      .pluck()
+      .all();
+    assert.deepEqual(compression, ['br', null]);
+    assert.equal(store.outputLength('r1', 'missing'), 0);
+  });
+
+  it('rewrites a chunk appended again at the same offset (a fetch repeated after a restart)', async () => {
+    const { store, endTurn } = openTestStore();
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    await store.appendOutput('r1', info, 0, Buffer.from('abc'));
+    await store.appendOutput('r1', info, 0, Buffer.from('abc'));
+    await store.appendOutput('r1', info, 3, Buffer.from('def'));
+    endTurn();
+    assert.equal(store.getOutput('r1', 'output')?.data.toString(), 'abcdef');
+  });
+
+  it('refuses to read an output whose chunks have a gap', async () => {
+    const { store, endTurn } = openTestStore();
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    await store.appendOutput('r1', info, 0, Buffer.from('abc'));
+    await store.appendOutput('r1', info, 10, Buffer.from('def'));
+    endTurn();
+    assert.throws(() => store.getOutput('r1', 'output'), CorruptValueError);
+  });
+
+  it('replaces a chunked output put whole', async () => {
+    const { store, endTurn } = openTestStore();
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    await store.appendOutput('r1', info, 0, Buffer.from('partial'));
+    endTurn();
+    store.putOutput('r1', output(Buffer.from('whole')));
+    endTurn();
+    assert.equal(store.getOutput('r1', 'output')?.data.toString(), 'whole');
+    assert.deepEqual([...store.outputChunks('r1', 'output')], []);
+  });
+
   it('replaces an output with the same id', () => {
     const { store, endTurn, path } = openTestStore();
     const large = Buffer.from('x'.repeat(100_000));
