@@ -4,3 +4,4 @@ export * from './signals.js';
 export * from './running.js';
 export * from './async-queue.js';
 export * from './no-op.js';
+export * from './procstar.js';

@@ -42,10 +42,26 @@ export interface RunningProgram {
   detach(): void;
 }
 
+/**
+ * Where a program streams a large output while it runs, a chunk at a time,
+ * so no output is ever held whole in memory (the store keeps it in chunks).
+ */
+export interface OutputSink {
+  /** Bytes of the output already stored: where a reconnected program resumes fetching. */
+  storedLength(outputId: string): number;
+  /** Appends bytes at `offset`; resolves once queued for commit. One append at a time per output. */
+  append(
+    output: { outputId: string; name: string; contentType: string },
+    offset: number,
+    data: Uint8Array,
+  ): Promise<void>;
+}
+
 /** What every program driver is given. */
 export interface ProgramContext {
   readonly runId: string;
   readonly clock: Clock;
+  readonly output: OutputSink;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   AsyncQueue,
   type BoundProgram,
   type ProgramDriver,
+  type ProgramContext,
   type ProgramDrivers,
   type ProgramUpdate,
   type RunningProgram,
@@ -109,7 +110,15 @@ export function programActor(deps: ProgramDeps) {
         );
         return;
       }
-      const context = { runId: run.runId, clock: deps.clock };
+      const context: ProgramContext = {
+        runId: run.runId,
+        clock: deps.clock,
+        output: {
+          storedLength: (outputId) => deps.store.outputLength(run.runId, outputId),
+          append: (output, offset, data) =>
+            deps.store.appendOutput(run.runId, output, offset, data),
+        },
+      };
       try {
         program =
           mode === 'start'

@@ -48,7 +48,12 @@ export interface RunStore {
    * compressed off the event loop; the promise resolves once its write is
    * queued. Appends to one output must be made one after another.
    */
-  appendOutput(runId: string, output: OutputInfo, offset: number, data: Uint8Array): Promise<void>;
+  appendOutput(
+    runId: string,
+    output: Omit<OutputInfo, 'length'>,
+    offset: number,
+    data: Uint8Array,
+  ): Promise<void>;
   /** The time through which due runs have been started (apsis-model.md §2.9). */
   setClock(time: Time): void;
   /** Stores or replaces an ad hoc job (plain JSON data). */

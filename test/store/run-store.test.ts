@@ -223,7 +223,7 @@ describe('run store: outputs', () => {
 
   it('appends an output in chunks, compressing each large chunk, and reads it back whole or chunk by chunk', async () => {
     const { store, endTurn, path } = openTestStore();
-    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain' };
     const first = Buffer.from('repetitive line of output\n'.repeat(2000));
     const second = Buffer.from('tail\n');
     await store.appendOutput('r1', info, 0, first);
@@ -248,7 +248,7 @@ describe('run store: outputs', () => {
 
   it('rewrites a chunk appended again at the same offset (a fetch repeated after a restart)', async () => {
     const { store, endTurn } = openTestStore();
-    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain' };
     await store.appendOutput('r1', info, 0, Buffer.from('abc'));
     await store.appendOutput('r1', info, 0, Buffer.from('abc'));
     await store.appendOutput('r1', info, 3, Buffer.from('def'));
@@ -258,7 +258,7 @@ describe('run store: outputs', () => {
 
   it('refuses to read an output whose chunks have a gap', async () => {
     const { store, endTurn } = openTestStore();
-    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain' };
     await store.appendOutput('r1', info, 0, Buffer.from('abc'));
     await store.appendOutput('r1', info, 10, Buffer.from('def'));
     endTurn();
@@ -267,7 +267,7 @@ describe('run store: outputs', () => {
 
   it('replaces a chunked output put whole', async () => {
     const { store, endTurn } = openTestStore();
-    const info = { outputId: 'output', name: 'output', contentType: 'text/plain', length: 0 };
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain' };
     await store.appendOutput('r1', info, 0, Buffer.from('partial'));
     endTurn();
     store.putOutput('r1', output(Buffer.from('whole')));
