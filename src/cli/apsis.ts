@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { addAgentCommand } from './agent.js';
 import { processIo } from './context.js';
 import { packageVersion } from './version.js';
 
@@ -24,6 +25,8 @@ export function createApsis(): Command {
     .action(() => {
       processIo.out(`client version: ${packageVersion()}\n`);
     });
+
+  addAgentCommand(program, processIo);
   return program;
 }
 

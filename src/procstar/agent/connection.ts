@@ -1,0 +1,258 @@
+import { rootCertificates } from 'node:tls';
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { ProtocolError, decodeServerMessage, encodeMessage } from '../codec.js';
+import type { AgentMessage } from '../messages.js';
+import type { AgentClock, AgentTimer } from './clock.js';
+import type { AgentOptions } from './options.js';
+
+/**
+ * The websocket client loop (procstar-protocol.md §1.3–1.5): connect,
+ * register within a budget, serve until the connection ends, reconnect at
+ * once after a served connection and with back-off after a failed attempt;
+ * give up after `connectCountMax` consecutive failures. Binary frames only;
+ * a WS ping right after registration and then every `pingIntervalMs`; any
+ * inbound frame restarts the read timer, whose expiry drops the connection.
+ */
+
+/** The agent's inbound message limit, as the original's (tungstenite's default). */
+const MAX_INBOUND_BYTES = 64 * 2 ** 20;
+/** How long to wait for the server's close reply after our own close. */
+const CLOSE_WAIT_MS = 1000;
+
+export type ConnectionOptions = Pick<
+  AgentOptions,
+  | 'serverUrl'
+  | 'connectIntervalStartMs'
+  | 'connectIntervalMult'
+  | 'connectIntervalMaxMs'
+  | 'connectCountMax'
+  | 'readTimeoutMs'
+  | 'pingIntervalMs'
+  | 'registerTimeoutMs'
+>;
+
+/** Something to push; `final` after `ShutDown{done}`: the connection then closes for good. */
+export type PushListener = (message: AgentMessage, final: boolean) => void;
+
+export interface ConnectionDeps {
+  readonly options: ConnectionOptions;
+  /** Extra trusted certificates (PEM), beside the system roots. */
+  readonly trustedCa: string | null;
+  readonly log: Logger;
+  readonly clock: AgentClock;
+  /** The Register message, built afresh for each attempt (current proc ids and state). */
+  readonly register: () => AgentMessage;
+  /** Handles one request frame; the reply, if any, is sent before the next request is handled. */
+  readonly handle: (frame: Uint8Array) => Promise<AgentMessage | null>;
+  /** Subscribes to pushes while connected. */
+  readonly subscribe: (listener: PushListener) => () => void;
+  /** Resolves when the agent is done: stop connecting. */
+  readonly done: Promise<void>;
+}
+
+export type LoopOutcome = 'done' | 'gave-up';
+
+class AttemptError extends Error {}
+
+function sleep(clock: AgentClock, ms: number, done: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(resolve, ms);
+    void done.then(() => {
+      clock.clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function runConnectionLoop(deps: ConnectionDeps): Promise<LoopOutcome> {
+  const { options, log } = deps;
+  let isDone = false;
+  void deps.done.then(() => (isDone = true));
+  let intervalMs = options.connectIntervalStartMs;
+  let failures = 0;
+  while (!isDone) {
+    log.info(`agent connecting: ${options.serverUrl}`);
+    let ws: WebSocket;
+    try {
+      ws = await connect(deps);
+    } catch (err) {
+      if (isDone) break;
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn(`agent connection failed: ${options.serverUrl}: ${message}`);
+      failures += 1;
+      if (failures >= options.connectCountMax) {
+        log.error(`websocket connection failed: ${message}`);
+        return 'gave-up';
+      }
+      await sleep(deps.clock, intervalMs, deps.done);
+      intervalMs = Math.min(intervalMs * options.connectIntervalMult, options.connectIntervalMaxMs);
+      continue;
+    }
+    log.info(`agent connected: ${options.serverUrl}`);
+    intervalMs = options.connectIntervalStartMs;
+    failures = 0;
+    await serve(ws, deps);
+  }
+  return 'done';
+}
+
+/** Opens the websocket, sends Register, and waits for Registered, all within the budget. */
+function connect(deps: ConnectionDeps): Promise<WebSocket> {
+  const { options, clock } = deps;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(options.serverUrl, {
+      ca: deps.trustedCa === null ? undefined : [...rootCertificates, deps.trustedCa],
+      perMessageDeflate: false,
+      maxPayload: MAX_INBOUND_BYTES,
+      followRedirects: false,
+    });
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      ws.removeAllListeners();
+      ws.on('error', () => {
+        // Errors after the attempt failed: the socket is being torn down.
+      });
+      ws.terminate();
+      reject(new AttemptError(message));
+    };
+    const timer = clock.setTimeout(
+      () => fail('registration took too long'),
+      options.registerTimeoutMs,
+    );
+    void deps.done.then(() => fail('agent done'));
+    ws.once('open', () => {
+      ws.send(encodeMessage(deps.register()), (err) => {
+        if (err) fail(`sending Register: ${err.message}`);
+      });
+    });
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) return fail('wrong WebSocket message: text frame before Registered');
+      let type: string;
+      try {
+        type = decodeServerMessage(toBuffer(data)).type;
+      } catch (err) {
+        return fail(`wrong message: ${err instanceof ProtocolError ? err.message : String(err)}`);
+      }
+      if (type !== 'Registered') return fail(`wrong message: ${type}`);
+      settled = true;
+      clock.clearTimeout(timer);
+      ws.removeAllListeners();
+      resolve(ws);
+    });
+    ws.on('unexpected-response', (_req, res) =>
+      fail(`unexpected HTTP response: ${res.statusCode ?? '?'} ${res.statusMessage ?? ''}`.trim()),
+    );
+    ws.on('error', (err) => fail(err.message));
+    ws.on('close', (code) => fail(`connection closed before Registered (code ${code})`));
+  });
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** Serves a registered connection until it ends. */
+function serve(ws: WebSocket, deps: ConnectionDeps): Promise<void> {
+  const { options, clock, log } = deps;
+  return new Promise((resolve) => {
+    let ended = false;
+    let readTimer: AgentTimer | null = null;
+    let pingTimer: AgentTimer | null = null;
+    let queue: Promise<void> = Promise.resolve();
+
+    const end = (why: string, level: 'info' | 'warn' = 'warn') => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      if (readTimer !== null) clock.clearTimeout(readTimer);
+      if (pingTimer !== null) clock.clearTimeout(pingTimer);
+      log[level](`agent connection ended: ${options.serverUrl}: ${why}`);
+      ws.removeAllListeners();
+      ws.on('error', () => {
+        // The socket is being torn down; its errors no longer matter.
+      });
+      ws.terminate();
+      resolve();
+    };
+
+    const resetReadTimer = () => {
+      if (readTimer !== null) clock.clearTimeout(readTimer);
+      readTimer = clock.setTimeout(
+        () => end(`no message for ${options.readTimeoutMs / 1000} s`),
+        options.readTimeoutMs,
+      );
+    };
+
+    const ping = () => {
+      if (ended) return;
+      try {
+        ws.ping();
+      } catch (err) {
+        return end(`ping failed: ${String(err)}`);
+      }
+      pingTimer = clock.setTimeout(ping, options.pingIntervalMs);
+    };
+
+    const send = (message: AgentMessage): Promise<void> =>
+      new Promise((done) => {
+        if (ended) return done();
+        ws.send(encodeMessage(message), { binary: true }, (err) => {
+          if (err) end(`send failed: ${err.message}`);
+          done();
+        });
+      });
+
+    const closeForGood = () => {
+      // After ShutDown{done}: a clean close, unlike the original (§7, LIMIT).
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      if (readTimer !== null) clock.clearTimeout(readTimer);
+      if (pingTimer !== null) clock.clearTimeout(pingTimer);
+      const timer = clock.setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, CLOSE_WAIT_MS);
+      ws.removeAllListeners();
+      ws.on('error', () => {
+        // Closing: nothing left to do about errors.
+      });
+      ws.once('close', () => {
+        clock.clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000, 'agent done');
+      log.info(`agent connection closed: ${options.serverUrl}: done`);
+    };
+
+    const unsubscribe = deps.subscribe((message, final) => {
+      const sent = send(message);
+      if (final) void sent.then(closeForGood);
+    });
+
+    ws.on('message', (data, isBinary) => {
+      resetReadTimer();
+      if (!isBinary) return end('unexpected text frame');
+      const frame = toBuffer(data);
+      queue = queue
+        .then(async () => {
+          if (ended) return;
+          const reply = await deps.handle(frame);
+          if (reply !== null) await send(reply);
+        })
+        .catch((err: unknown) => log.error({ err }, 'request handling failed'));
+    });
+    ws.on('ping', resetReadTimer);
+    ws.on('pong', resetReadTimer);
+    ws.on('close', (code) => end(`closed by the server (code ${code})`, 'info'));
+    ws.on('error', (err) => end(err.message));
+    resetReadTimer();
+    ping();
+  });
+}

@@ -1,0 +1,171 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ProtocolError, decodeServerMessage } from '../codec.js';
+import {
+  procSpecSchema,
+  type AgentMessage,
+  type MessageOf,
+  type ServerMessage,
+} from '../messages.js';
+import { formatPath, problemsFromZod } from '../../validation/index.js';
+import { parseFdName, unsupportedFds, validateFds } from './fds.js';
+import {
+  echoRequest,
+  procFdData,
+  procResultMessage,
+  procUnknown,
+  procidList,
+  requestError,
+} from './outgoing.js';
+import type { AgentProcess, AgentProcSpec } from './process.js';
+import { compareIds, type ProcessTable } from './process-table.js';
+
+/**
+ * Requests from the server and their replies (procstar-protocol.md §2.2,
+ * §2.4, §4.2). A request that succeeds without a reply (start, signal,
+ * delete) returns null; its effect reaches the server as pushes.
+ *
+ * Unlike the original, a frame that does not decode (unknown type, a bad
+ * field, a spec with an unknown key or an empty argv) is answered with a
+ * RequestError naming the problem, so the server's start does not hang (§7).
+ */
+
+/**
+ * The process spec this agent accepts: the protocol's (strict: an unknown key
+ * is an error), plus `cwd`, an extension the original lacks.
+ */
+export const agentProcSpecSchema = procSpecSchema.extend({
+  cwd: z.string().min(1).nullable().optional(),
+});
+
+export interface HandlerDeps {
+  readonly table: ProcessTable;
+  readonly startProcess: (procId: string, spec: AgentProcSpec) => Promise<AgentProcess>;
+  readonly log: Logger;
+}
+
+type Request<T extends ServerMessage['type']> = MessageOf<ServerMessage, T>;
+
+function describeProblems(error: z.ZodError): string {
+  return problemsFromZod(error)
+    .map((p) => (p.path.length === 0 ? p.message : `${formatPath(p.path)}: ${p.message}`))
+    .join('; ');
+}
+
+async function start(
+  request: Request<'ProcStartRequest'>,
+  deps: HandlerDeps,
+): Promise<AgentMessage | null> {
+  const fail = (err: string) => requestError(echoRequest(request, request.type), err);
+  const ids = Object.keys(request.specs).sort(compareIds);
+  const specs: [string, AgentProcSpec][] = [];
+  for (const procId of ids) {
+    const parsed = agentProcSpecSchema.safeParse(request.specs[procId]);
+    if (!parsed.success) return fail(`bad spec: ${procId}: ${describeProblems(parsed.error)}`);
+    specs.push([procId, parsed.data]);
+  }
+  // The original's order of checks (§2.4): ids, fds, shutdown state; all before any start.
+  const duplicate = ids.find((id) => deps.table.has(id));
+  if (duplicate !== undefined) return fail(`duplicate proc id: ${duplicate}`);
+  const fdError = validateFds(specs);
+  if (fdError !== null) return fail(fdError);
+  const state = deps.table.shutdownState;
+  if (state !== 'active') return fail(`agent shutting down: ${state}`);
+  const unsupported = unsupportedFds(specs);
+  if (unsupported !== null) return fail(unsupported);
+  for (const [procId, spec] of specs) {
+    const proc = await deps.startProcess(procId, spec);
+    deps.log.info({ procId, pid: proc.pid }, 'process started');
+    deps.table.add(proc);
+  }
+  return null;
+}
+
+async function fdData(
+  request: Request<'ProcFdDataRequest'>,
+  deps: HandlerDeps,
+): Promise<AgentMessage> {
+  const fail = (err: string) => requestError(echoRequest(request, request.type), err);
+  const fd = parseFdName(request.fd);
+  if (fd === null) return fail(`bad fd: ${request.fd}`);
+  const proc = deps.table.get(request.proc_id);
+  if (proc === undefined) return procUnknown(request.proc_id);
+  const { start } = request;
+  const stop = request.stop ?? null;
+  if (start < 0) return fail(`bad range: start ${start} is negative`);
+  if (stop !== null && stop < start)
+    return fail(`bad range: stop ${stop} is before start ${start}`);
+  const result = await proc.fdData(fd, start, stop);
+  if ('error' in result) return fail(result.error);
+  return procFdData(request.proc_id, request.fd, start, result.encoding, result.data);
+}
+
+async function handle(request: ServerMessage, deps: HandlerDeps): Promise<AgentMessage | null> {
+  const { table } = deps;
+  switch (request.type) {
+    case 'Registered':
+      return requestError(echoRequest(request, request.type), 'unexpected');
+    case 'ProcStartRequest':
+      return start(request, deps);
+    case 'ProcidListRequest':
+      return procidList(table.ids());
+    case 'ProcResultRequest': {
+      const proc = table.get(request.proc_id);
+      return proc === undefined
+        ? procUnknown(request.proc_id)
+        : procResultMessage(request.proc_id, proc.result());
+    }
+    case 'ProcSignalRequest': {
+      const proc = table.get(request.proc_id);
+      if (proc === undefined) return procUnknown(request.proc_id);
+      const err = proc.signal(request.signum);
+      return err === null ? null : requestError(echoRequest(request, request.type), err);
+    }
+    case 'ProcFdDataRequest':
+      return fdData(request, deps);
+    case 'ProcDeleteRequest': {
+      const outcome = table.delete(request.proc_id);
+      if (outcome === 'unknown') return procUnknown(request.proc_id);
+      if (outcome === 'running')
+        return requestError(
+          echoRequest(request, request.type),
+          `process running: ${request.proc_id}`,
+        );
+      return null;
+    }
+  }
+}
+
+/**
+ * Handles one binary frame. A frame that is not a valid request is logged
+ * with its type and answered with a RequestError when it has a `type` or a
+ * `proc_id` to route the error by; otherwise only logged.
+ */
+export async function handleFrame(
+  frame: Uint8Array,
+  deps: HandlerDeps,
+): Promise<AgentMessage | null> {
+  let request: ServerMessage;
+  try {
+    request = decodeServerMessage(frame);
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    deps.log.warn({ type: err.messageType ?? null }, `bad request from server: ${err.message}`);
+    const raw = err.frame;
+    const procId =
+      raw !== null && typeof raw === 'object' ? (raw as { proc_id?: unknown }).proc_id : undefined;
+    if (err.messageType === undefined && typeof procId !== 'string') return null;
+    return requestError(echoRequest(raw, err.messageType ?? ''), err.message);
+  }
+  deps.log.debug({ type: request.type }, 'request');
+  try {
+    return await handle(request, deps);
+  } catch (err) {
+    // A bug or an OS failure while handling: answer it, keep the connection.
+    deps.log.error({ type: request.type, err }, 'request failed');
+    return requestError(
+      echoRequest(request, request.type),
+      `internal error: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
