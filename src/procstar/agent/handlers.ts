@@ -7,7 +7,7 @@ import {
   type MessageOf,
   type ServerMessage,
 } from '../messages.js';
-import { formatPath, problemsFromZod } from '../../validation/index.js';
+import { formatPath } from '../../validation/index.js';
 import { parseFdName, unsupportedFds, validateFds } from './fds.js';
 import {
   echoRequest,
@@ -46,9 +46,16 @@ export interface HandlerDeps {
 
 type Request<T extends ServerMessage['type']> = MessageOf<ServerMessage, T>;
 
+/** `unknown key "cwd"`, `argv: argv must not be empty`, `fds[0][1]: …`: each problem where it is. */
 function describeProblems(error: z.ZodError): string {
-  return problemsFromZod(error)
-    .map((p) => (p.path.length === 0 ? p.message : `${formatPath(p.path)}: ${p.message}`))
+  return error.issues
+    .map((issue) => {
+      const path = formatPath(issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k)));
+      const where = path === '' ? '' : `${path}: `;
+      if (issue.code === 'unrecognized_keys')
+        return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${where}${issue.message}`;
+    })
     .join('; ');
 }
 

@@ -187,7 +187,12 @@ export class AgentProcess {
     if (this.#exit !== null || this.#pid === 0) return;
     const sample = this.#deps.readProc(this.#pid);
     // Gone from /proc already: keep the previous reading.
-    if (sample.stat !== null) this.#sample = sample;
+    if (sample.stat === null) return;
+    // A zombie's status has no memory lines: keep the high-water mark seen.
+    const previousHwm = this.#sample.status?.vmHwmBytes ?? 0;
+    if (sample.status !== null && sample.status.vmHwmBytes < previousHwm)
+      this.#sample = { ...sample, status: { ...sample.status, vmHwmBytes: previousHwm } };
+    else this.#sample = sample;
   }
 
   result(): ProcResult {

@@ -1,6 +1,9 @@
 import { constants } from 'node:os';
 
-/** Signal names as the Rust agent writes them (its `sig.rs` table: 1–31, Linux numbering). */
+/**
+ * Signal names as the Rust agent writes them (its `sig.rs` table: 1–31, Linux
+ * numbering), plus SIGSTKFLT (16), which the original cannot name.
+ */
 const NAMES: readonly string[] = [
   '',
   'SIGHUP',
@@ -18,6 +21,7 @@ const NAMES: readonly string[] = [
   'SIGPIPE',
   'SIGALRM',
   'SIGTERM',
+  'SIGSTKFLT',
   'SIGCHLD',
   'SIGCONT',
   'SIGSTOP',
