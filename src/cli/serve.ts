@@ -7,6 +7,10 @@ import { createDatabase, createRunStore, openDatabase } from '../store/index.js'
 import { oneOrMany, problemsFromZod, safeParse, formatPath } from '../validation/index.js';
 import { commandConfig, EXIT, type Io } from './context.js';
 import { createPino, runtimeLogger, type LogLevel } from './logging.js';
+import { serveAgents } from './serve-agents.js';
+
+/** States in which a run's program may be running on an agent. */
+const PROGRAM_STATES: ReadonlySet<string> = new Set(['starting', 'running', 'stopping']);
 
 export interface ServeOptions {
   config?: string;
@@ -53,9 +57,18 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
     clock: systemClock,
     onError: (err) => logger.error(`database: ${errorMessage(err)}`),
   });
+  let agents;
+  try {
+    agents = await serveAgents(config, systemClock, logger);
+  } catch (err) {
+    io.err(`apsisctl: error: agent server: ${errorMessage(err)}\n`);
+    store.close();
+    return EXIT.problems;
+  }
   const runtime = new Runtime({
     clock: systemClock,
     store,
+    drivers: agents?.drivers,
     jobs: loaded.jobs,
     calendars,
     horizonMs: config.schedule.horizonMs,
@@ -89,7 +102,13 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
       logger.info(`${signal}: shutting down`);
       runtime
         .stop()
-        .then(() => {
+        .then(async () => {
+          // Runs on agents stay running; the built-in agent keeps them for the next daemon.
+          await agents?.stop(
+            store
+              .activeRuns()
+              .some((run) => run.program?.type === 'procstar' && PROGRAM_STATES.has(run.state)),
+          );
           store.close();
           logger.info('stopped');
           resolve(EXIT.ok);

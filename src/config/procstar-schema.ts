@@ -167,6 +167,10 @@ export function procstarAgentSection(baseDir: string) {
     }),
     resource_defaults: section({ mem_max_gb: positiveNumber.nullish() }),
     ecs: ecsSection,
+    builtin: section({
+      enable: booleanWithDefault(false),
+      group_id: name.nullish(),
+    }),
   }).transform((a) => ({
     /** Run the agent WebSocket server. Default false. */
     enable: a.enable,
@@ -208,5 +212,15 @@ export function procstarAgentSection(baseDir: string) {
     },
     /** AWS ECS settings for procstar-ecs programs; null when not configured. */
     ecs: a.ecs,
+    /**
+     * Our own addition: the daemon runs our agent as a child process, connected
+     * over loopback, so procstar programs run with no other setup.
+     */
+    builtin: {
+      /** Run the built-in agent. Default false. */
+      enable: a.builtin.enable,
+      /** Its group. Default `default`. */
+      groupId: a.builtin.group_id ?? 'default',
+    },
   }));
 }

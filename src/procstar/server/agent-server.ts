@@ -95,6 +95,8 @@ function digest(token: string): Buffer {
 export class AgentServer {
   private readonly connections = new Map<string, Connection>();
   private readonly channels = new Map<string, ProcChannel>();
+  /** Processes followed per connection id: how busy each agent is. */
+  private readonly loads = new Map<string, number>();
   /** Open sockets by number, registered or not. */
   private readonly sockets = new Map<number, AgentSocket>();
   private readonly changeListeners = new Set<(conn: AgentConnectionView | string) => void>();
@@ -216,28 +218,30 @@ export class AgentServer {
   }
 
   private load(connId: string): number {
-    let n = 0;
-    for (const channel of this.channels.values()) if (channel.connId === connId) n += 1;
-    return n;
+    return this.loads.get(connId) ?? 0;
   }
 
   /**
    * The available agent of a group running the fewest of our processes (ties
-   * broken at random), waiting up to `timeoutMs` for one (null = forever).
-   * Apsis chooses uniformly at random; least-loaded spreads a burst evenly.
+   * broken at random). Apsis chooses uniformly at random; least-loaded
+   * spreads a burst evenly. Synchronous, so a burst of starts in one turn
+   * sees each start's process counted.
    */
-  async chooseAgent(groupId: string, timeoutMs: number | null): Promise<Connection> {
+  private pick(groupId: string): Connection | undefined {
+    const candidates = [...this.connections.values()].filter(
+      (c) => c.groupId === groupId && this.isAvailable(c),
+    );
+    if (candidates.length === 0) return undefined;
+    const loads = candidates.map((c) => this.load(c.connId));
+    const least = Math.min(...loads);
+    const best = candidates.filter((_, i) => loads[i] === least);
+    return best[Math.floor(Math.random() * best.length)];
+  }
+
+  /** Waits up to `timeoutMs` (null = forever) for an agent of the group to be available. */
+  private async waitForAgent(groupId: string, timeoutMs: number | null): Promise<void> {
     const deadline = timeoutMs === null ? null : this.options.clock.now() + timeoutMs;
-    for (;;) {
-      const candidates = [...this.connections.values()].filter(
-        (c) => c.groupId === groupId && this.isAvailable(c),
-      );
-      if (candidates.length > 0) {
-        const loads = candidates.map((c) => this.load(c.connId));
-        const least = Math.min(...loads);
-        const best = candidates.filter((_, i) => loads[i] === least);
-        return best[Math.floor(Math.random() * best.length)]!;
-      }
+    while (!this.pick(groupId)) {
       const remaining = deadline === null ? null : deadline - this.options.clock.now();
       if (remaining !== null && remaining <= 0)
         throw new AgentUnavailableError(`no connected agent in group: ${groupId}`);
@@ -442,7 +446,7 @@ export class AgentServer {
     for (const [procId, channel] of this.channels) {
       if (channel.connId !== conn.connId) continue;
       channel.push({ type: 'connection-gone', connId: conn.connId });
-      this.channels.delete(procId);
+      this.untrack(procId);
     }
     queueMicrotask(() => this.publish(conn.connId));
   }
@@ -460,7 +464,7 @@ export class AgentServer {
         this.trySend(conn, { type: 'ProcResultRequest', proc_id: channel.procId });
       else {
         channel.push({ type: 'unknown' });
-        this.channels.delete(channel.procId);
+        this.untrack(channel.procId);
       }
     }
   }
@@ -493,11 +497,11 @@ export class AgentServer {
         return;
       case 'ProcDelete':
         route(message.proc_id)?.push({ type: 'deleted' });
-        this.channels.delete(message.proc_id);
+        this.untrack(message.proc_id);
         return;
       case 'ProcUnknown':
         route(message.proc_id)?.push({ type: 'unknown' });
-        this.channels.delete(message.proc_id);
+        this.untrack(message.proc_id);
         return;
       case 'RequestError': {
         const { msg, err } = message;
@@ -546,14 +550,27 @@ export class AgentServer {
 
   // -- processes -------------------------------------------------------------------
 
+  private track(channel: ProcChannel): void {
+    this.untrack(channel.procId);
+    this.channels.set(channel.procId, channel);
+    this.loads.set(channel.connId, this.load(channel.connId) + 1);
+  }
+
+  private untrack(procId: string): void {
+    const channel = this.channels.get(procId);
+    if (!channel) return;
+    this.channels.delete(procId);
+    this.loads.set(channel.connId, this.load(channel.connId) - 1);
+  }
+
   private handle(procId: string, connId: string): ProcHandle {
     const channel = new ProcChannel(procId, connId, this.options.clock);
-    this.channels.set(procId, channel);
+    this.track(channel);
     return new ProcHandle(
       channel,
       (id, message) => this.sendTo(id, message),
       (id) => {
-        if (this.channels.get(id) === channel) this.channels.delete(id);
+        if (this.channels.get(id) === channel) this.untrack(id);
       },
     );
   }
@@ -571,7 +588,11 @@ export class AgentServer {
     startTimeoutMs: number | null,
   ): Promise<ProcHandle> {
     for (let attempt = 0; ; attempt++) {
-      const conn = await this.chooseAgent(groupId, startTimeoutMs);
+      const conn = this.pick(groupId);
+      if (!conn) {
+        await this.waitForAgent(groupId, startTimeoutMs);
+        continue;
+      }
       const handle = this.handle(procId, conn.connId);
       try {
         this.sendTo(conn.connId, { type: 'ProcStartRequest', specs: { [procId]: spec } });
