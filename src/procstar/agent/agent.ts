@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AgentMessage } from '../messages.js';
 import { systemAgentClock, type AgentClock } from './clock.js';
 import { runConnectionLoop, type PushListener } from './connection.js';
+import { FdDataFramer } from './fd-data-frame.js';
 import { handleFrame } from './handlers.js';
 import { agentProcessInfo, hostFacts, readProcSample } from './host.js';
 import { AgentOptionsError, type AgentOptions } from './options.js';
@@ -74,6 +75,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     });
   });
 
+  const framer = new FdDataFramer();
   const sampler = setInterval(() => table.sampleAll(), SAMPLE_INTERVAL_MS);
   sampler.unref();
   const uninstallSignals = installSignalHandlers(
@@ -134,6 +136,7 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
       handle: (frame) =>
         handleFrame(frame, {
           table,
+          framer,
           log,
           startProcess: (procId, spec) => AgentProcess.start(procId, spec, processDeps),
         }),

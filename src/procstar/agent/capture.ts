@@ -3,9 +3,7 @@ import { closeSync, constants, fstatSync, openSync, read, readSync, unlinkSync }
 import { join } from 'node:path';
 
 /**
- * Captured output of one child fd. Reads are ranges `[start, stop)` clamped
- * to what exists: a `stop` past the end gives what there is (the original
- * fails with "failed to fill whole buffer" or panics, §4.2).
+ * Captured output of one child fd, read by position.
  */
 export interface Capture {
   readonly mode: 'tempfile' | 'memory';
@@ -13,8 +11,13 @@ export interface Capture {
   readonly attached: boolean;
   /** Bytes captured so far. */
   length(): number;
-  /** Bytes `[start, min(stop, length))`; `stop` null means to the current end. */
-  read(start: number, stop: number | null): Promise<Buffer>;
+  /**
+   * Reads up to `length` bytes from `position` into `buffer` at `offset`;
+   * resolves to the count read, short only at the end of the output.
+   */
+  readInto(buffer: Buffer, offset: number, position: number, length: number): Promise<number>;
+  /** The whole output (for attached results). */
+  readAllSync(): Buffer;
   /** Releases the storage; reads afterwards fail. */
   close(): void;
 }
@@ -30,9 +33,15 @@ function randomSuffix(length: number): string {
   return [...randomBytes(length)].map((b) => NAME_CHARS[b % NAME_CHARS.length]).join('');
 }
 
-function readAt(fd: number, buffer: Buffer, offset: number, position: number): Promise<number> {
+function readAt(
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    read(fd, buffer, offset, buffer.length - offset, position, (err, bytesRead) =>
+    read(fd, buffer, offset, length, position, (err, bytesRead) =>
       err ? reject(err) : resolve(bytesRead),
     );
   });
@@ -100,19 +109,21 @@ export class FileCapture implements Capture {
     return fstatSync(this.#readFd).size;
   }
 
-  async read(start: number, stop: number | null): Promise<Buffer> {
+  async readInto(
+    buffer: Buffer,
+    offset: number,
+    position: number,
+    length: number,
+  ): Promise<number> {
     const fd = this.#readFd;
     if (fd === null) throw new Error('capture closed');
-    const end = Math.min(stop ?? Infinity, fstatSync(fd).size);
-    if (end <= start) return Buffer.alloc(0);
-    const buffer = Buffer.allocUnsafe(end - start);
     let filled = 0;
-    while (filled < buffer.length) {
-      const n = await readAt(fd, buffer, filled, start + filled);
+    while (filled < length) {
+      const n = await readAt(fd, buffer, offset + filled, length - filled, position + filled);
       if (n === 0) break; // truncated meanwhile by the child
       filled += n;
     }
-    return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+    return filled;
   }
 
   /**

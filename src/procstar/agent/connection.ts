@@ -1,9 +1,11 @@
+import { randomFillSync } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { ProtocolError, decodeServerMessage, encodeMessage } from '../codec.js';
 import type { AgentMessage } from '../messages.js';
 import type { AgentClock, AgentTimer } from './clock.js';
+import { isEncodedFrame, type EncodedFrame } from './fd-data-frame.js';
 import type { AgentOptions } from './options.js';
 
 /**
@@ -44,7 +46,7 @@ export interface ConnectionDeps {
   /** The Register message, built afresh for each attempt (current proc ids and state). */
   readonly register: () => AgentMessage;
   /** Handles one request frame; the reply, if any, is sent before the next request is handled. */
-  readonly handle: (frame: Uint8Array) => Promise<AgentMessage | null>;
+  readonly handle: (frame: Uint8Array) => Promise<AgentMessage | EncodedFrame | null>;
   /** Subscribes to pushes while connected. */
   readonly subscribe: (listener: PushListener) => () => void;
   /** Resolves when the agent is done: stop connecting. */
@@ -97,6 +99,19 @@ export async function runConnectionLoop(deps: ConnectionDeps): Promise<LoopOutco
   return 'done';
 }
 
+/**
+ * Frame masks: random, except for pre-encoded output frames, which go out
+ * with the all-zero mask so that `ws` writes them as they are instead of
+ * copying each into a masked buffer. Masking protects proxies from script
+ * running in browsers; this client runs none, and the channel is TLS.
+ */
+const maskControl = { zero: false };
+
+function generateMask(mask: Buffer): void {
+  if (maskControl.zero) mask.fill(0);
+  else randomFillSync(mask);
+}
+
 /** Opens the websocket, sends Register, and waits for Registered, all within the budget. */
 function connect(deps: ConnectionDeps): Promise<WebSocket> {
   const { options, clock } = deps;
@@ -106,6 +121,7 @@ function connect(deps: ConnectionDeps): Promise<WebSocket> {
       perMessageDeflate: false,
       maxPayload: MAX_INBOUND_BYTES,
       followRedirects: false,
+      generateMask,
     });
     let settled = false;
     const fail = (message: string) => {
@@ -199,13 +215,23 @@ function serve(ws: WebSocket, deps: ConnectionDeps): Promise<void> {
       pingTimer = clock.setTimeout(ping, options.pingIntervalMs);
     };
 
-    const send = (message: AgentMessage): Promise<void> =>
+    const send = (message: AgentMessage | EncodedFrame): Promise<void> =>
       new Promise((done) => {
-        if (ended) return done();
-        ws.send(encodeMessage(message), { binary: true }, (err) => {
+        const encoded = isEncodedFrame(message);
+        const finish = (err?: Error) => {
+          if (encoded) message.release();
           if (err) end(`send failed: ${err.message}`);
           done();
-        });
+        };
+        if (ended) return finish();
+        // ws frames a message synchronously (no compression), so the mask
+        // choice applies to exactly this send.
+        maskControl.zero = encoded;
+        try {
+          ws.send(encoded ? message.bytes : encodeMessage(message), { binary: true }, finish);
+        } finally {
+          maskControl.zero = false;
+        }
       });
 
     const closeForGood = () => {

@@ -8,10 +8,10 @@ import {
   type ServerMessage,
 } from '../messages.js';
 import { formatPath } from '../../validation/index.js';
+import type { EncodedFrame, FdDataFramer } from './fd-data-frame.js';
 import { parseFdName, unsupportedFds, validateFds } from './fds.js';
 import {
   echoRequest,
-  procFdData,
   procResultMessage,
   procUnknown,
   procidList,
@@ -38,8 +38,12 @@ export const agentProcSpecSchema = procSpecSchema.extend({
   cwd: z.string().min(1).nullable().optional(),
 });
 
+/** A reply: a message, or a ProcFdData already encoded. */
+export type Reply = AgentMessage | EncodedFrame;
+
 export interface HandlerDeps {
   readonly table: ProcessTable;
+  readonly framer: FdDataFramer;
   readonly startProcess: (procId: string, spec: AgentProcSpec) => Promise<AgentProcess>;
   readonly log: Logger;
 }
@@ -88,10 +92,16 @@ async function start(
   return null;
 }
 
-async function fdData(
-  request: Request<'ProcFdDataRequest'>,
-  deps: HandlerDeps,
-): Promise<AgentMessage> {
+/** The most one ProcFdData carries: a message is one buffer, and buffers have a limit. */
+export const MAX_FD_DATA_BYTES = 2 ** 30;
+
+/**
+ * Bytes `[start, stop)` of a capture; `stop` null means to the current end.
+ * A `stop` past the end gives what exists, and the reply's `stop` says where
+ * it ended (the original fails with "failed to fill whole buffer", or panics
+ * for memory captures, §4.2); a negative `start` is refused (§7).
+ */
+async function fdData(request: Request<'ProcFdDataRequest'>, deps: HandlerDeps): Promise<Reply> {
   const fail = (err: string) => requestError(echoRequest(request, request.type), err);
   const fd = parseFdName(request.fd);
   if (fd === null) return fail(`bad fd: ${request.fd}`);
@@ -102,12 +112,19 @@ async function fdData(
   if (start < 0) return fail(`bad range: start ${start} is negative`);
   if (stop !== null && stop < start)
     return fail(`bad range: stop ${stop} is before start ${start}`);
-  const result = await proc.fdData(fd, start, stop);
-  if ('error' in result) return fail(result.error);
-  return procFdData(request.proc_id, request.fd, start, result.encoding, result.data);
+  const capture = proc.capture(fd);
+  if ('error' in capture) return fail(capture.error);
+  const size = Math.max(0, Math.min(stop ?? Infinity, capture.length()) - start);
+  if (size > MAX_FD_DATA_BYTES)
+    return fail(`fd data too large: ${size} bytes; request at most ${MAX_FD_DATA_BYTES} at a time`);
+  return deps.framer.frame(
+    { procId: request.proc_id, fd: request.fd, start, encoding: capture.encoding },
+    size,
+    (buffer, offset, length) => capture.readInto(buffer, offset, start, length),
+  );
 }
 
-async function handle(request: ServerMessage, deps: HandlerDeps): Promise<AgentMessage | null> {
+async function handle(request: ServerMessage, deps: HandlerDeps): Promise<Reply | null> {
   const { table } = deps;
   switch (request.type) {
     case 'Registered':
@@ -148,10 +165,7 @@ async function handle(request: ServerMessage, deps: HandlerDeps): Promise<AgentM
  * with its type and answered with a RequestError when it has a `type` or a
  * `proc_id` to route the error by; otherwise only logged.
  */
-export async function handleFrame(
-  frame: Uint8Array,
-  deps: HandlerDeps,
-): Promise<AgentMessage | null> {
+export async function handleFrame(frame: Uint8Array, deps: HandlerDeps): Promise<Reply | null> {
   let request: ServerMessage;
   try {
     request = decodeServerMessage(frame);

@@ -30,22 +30,6 @@ export const procResultMessage = (procId: string, res: ProcResult): Out<'ProcRes
   res,
 });
 
-export const procFdData = (
-  procId: string,
-  fd: string,
-  start: number,
-  encoding: 'utf-8' | null,
-  data: Uint8Array,
-): Out<'ProcFdData'> => ({
-  type: 'ProcFdData',
-  proc_id: procId,
-  fd,
-  start,
-  stop: start + data.length,
-  encoding,
-  data: data as Out<'ProcFdData'>['data'],
-});
-
 export const procDelete = (procId: string): Out<'ProcDelete'> => ({
   type: 'ProcDelete',
   proc_id: procId,

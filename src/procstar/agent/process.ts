@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { FdResult, ParsedProcSpec, ProcResult, ProcStatus } from '../messages.js';
 import type { AgentClock } from './clock.js';
 import { buildChildEnv } from './environment.js';
+import type { Capture } from './capture.js';
 import { planFds, type FdPlan } from './fds.js';
 import { osErrorText } from './os-error.js';
 import type { ProcStat } from './proc-stat.js';
@@ -19,9 +20,6 @@ import {
   type ProcSample,
 } from './result.js';
 import { signalNumber } from './signals.js';
-
-/** The most one ProcFdData carries: one message is one buffer, and Node's buffers have a limit. */
-export const MAX_FD_DATA_BYTES = 2 ** 30;
 
 /** A process spec as this agent takes it: the protocol's, plus an optional working directory. */
 export type AgentProcSpec = ParsedProcSpec & { cwd?: string | null | undefined };
@@ -201,10 +199,7 @@ export class AgentProcess {
     const fds: [string, FdResult | null][] = (this.#plan?.results ?? []).map(([name, capture]) => {
       if (capture === null) return [name, null];
       try {
-        return [
-          name,
-          fdResult(capture, () => this.#plan!.captures.get(fdNumberOf(name))!.readAllSync()),
-        ];
+        return [name, fdResult(capture)];
       } catch (err) {
         this.#deps.log.error({ procId: this.procId, fd: name, err }, 'cannot read capture');
         return [name, { type: 'error' }];
@@ -243,22 +238,11 @@ export class AgentProcess {
     }
   }
 
-  /** Bytes `[start, stop)` of a captured fd; `no fd: N` or `no fd data` when there are none. */
-  async fdData(
-    fd: number,
-    start: number,
-    stop: number | null,
-  ): Promise<{ data: Buffer; encoding: 'utf-8' | null } | { error: string }> {
+  /** The capture of child fd `fd`, or why there is none: `no fd: N` (not listed) or `no fd data`. */
+  capture(fd: number): Capture | { error: string } {
     const listed = (this.#plan?.results ?? []).some(([name]) => fdNumberOf(name) === fd);
     if (!listed) return { error: `no fd: ${fd}` };
-    const capture = this.#plan?.captures.get(fd);
-    if (capture === undefined) return { error: 'no fd data' };
-    const size = Math.min(stop ?? Infinity, capture.length()) - start;
-    if (size > MAX_FD_DATA_BYTES)
-      return {
-        error: `fd data too large: ${size} bytes; request ranges of at most ${MAX_FD_DATA_BYTES} bytes`,
-      };
-    return { data: await capture.read(start, stop), encoding: capture.encoding };
+    return this.#plan?.captures.get(fd) ?? { error: 'no fd data' };
   }
 
   /** Releases the captures (on deletion). */

@@ -98,11 +98,11 @@ export function finalProcStat(stat: ProcStat | null, status: ProcStatus): ProcSt
 }
 
 /** A capture's fd result: detached → length only; attached → the whole output as text or base64. */
-export function fdResult(capture: Capture, readAll: () => Buffer): FdResult {
+export function fdResult(capture: Capture): FdResult {
   const encoding = capture.encoding;
   if (!capture.attached)
     return { type: 'detached', length: capture.length(), encoding: encoding ?? 'base64' };
-  const bytes = readAll();
+  const bytes = capture.readAllSync();
   return encoding === 'utf-8'
     ? { type: 'text', text: bytes.toString('utf8'), encoding: 'utf-8' }
     : { type: 'data', data: bytes.toString('base64'), encoding: 'base64' };
