@@ -68,6 +68,11 @@ export class ScriptedConnection {
     );
   }
 
+  /** The agent's connection id, from its Register. */
+  get connId(): string {
+    return (this.register.message as { conn: { conn_id: string } }).conn.conn_id;
+  }
+
   get isOpen(): boolean {
     return this.#open;
   }
@@ -194,10 +199,11 @@ export class ScriptedServer {
   readonly connections: ScriptedConnection[] = [];
   /** Registrations refused for a bad token, and attempts that never registered. */
   rejected = 0;
-  attempts = 0;
+  /** When each websocket connection was accepted (ms). */
+  readonly attemptTimes: number[] = [];
   /** Every pid seen in a result with its command name, so tests can kill leftovers. */
   readonly pids = new Map<number, string>();
-  readonly #waiters: ((c: ScriptedConnection) => void)[] = [];
+  readonly #waiters: { connId?: string; resolve: (c: ScriptedConnection) => void }[] = [];
   readonly #unclaimed: ScriptedConnection[] = [];
 
   private constructor(
@@ -244,7 +250,7 @@ export class ScriptedServer {
   }
 
   #accept(ws: WebSocket): void {
-    this.attempts += 1;
+    this.attemptTimes.push(Date.now());
     let connection: ScriptedConnection | null = null;
     ws.on('message', (data, isBinary) => {
       const bytes = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
@@ -267,27 +273,40 @@ export class ScriptedServer {
       connection = new ScriptedConnection(ws, frame);
       this.connections.push(connection);
       if (this.options.registered !== false) ws.send(encodeMessage({ type: 'Registered' }));
-      const waiter = this.#waiters.shift();
-      if (waiter !== undefined) waiter(connection);
-      else this.#unclaimed.push(connection);
+      const connId = (frame.message as { conn: { conn_id: string } }).conn.conn_id;
+      const waiter = this.#waiters.find((w) => w.connId === undefined || w.connId === connId);
+      if (waiter !== undefined) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve(connection);
+      } else this.#unclaimed.push(connection);
     });
     ws.on('error', () => {
       // A test may cut connections roughly; the agent's side is what is under test.
     });
   }
 
-  /** The next registered connection (in arrival order), waiting up to `timeoutMs`. */
-  nextConnection(timeoutMs = 10_000): Promise<ScriptedConnection> {
-    const ready = this.#unclaimed.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
+  /**
+   * The next registered connection not yet taken (in arrival order), of
+   * agent `connId` if given, waiting up to `timeoutMs`.
+   */
+  nextConnection(connId?: string, timeoutMs = 10_000): Promise<ScriptedConnection> {
+    const index = this.#unclaimed.findIndex((c) => connId === undefined || c.connId === connId);
+    if (index >= 0) return Promise.resolve(this.#unclaimed.splice(index, 1)[0]!);
     return new Promise((resolve, reject) => {
-      const waiter = (c: ScriptedConnection) => {
-        clearTimeout(timer);
-        resolve(c);
+      const waiter = {
+        connId,
+        resolve: (c: ScriptedConnection) => {
+          clearTimeout(timer);
+          resolve(c);
+        },
       };
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for an agent to register`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for agent ${connId ?? ''} to register`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.push(waiter);
     });

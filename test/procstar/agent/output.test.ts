@@ -26,7 +26,7 @@ function expectedHash(size: number): string {
 
 const server = await scriptedServer({ accessToken: TOKEN });
 const agent = new AgentChild(server);
-const conn = await server.nextConnection();
+const conn = await server.nextConnection(agent.connId);
 
 describe('procstar agent output', () => {
   it('streams 100 MB of output in 1 MiB chunks while its memory stays within a few MB', async (t) => {

@@ -38,7 +38,7 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{9})?\+00:0
 // would run when the hook ends).
 const server: ScriptedServer = await scriptedServer({ accessToken: TOKEN });
 const agent = new AgentChild(server, [], { env: { AGENT_TEST_VAR: 'from-agent' } });
-const conn: ScriptedConnection = await server.nextConnection();
+const conn: ScriptedConnection = await server.nextConnection(agent.connId);
 
 function start(spec: Record<string, unknown>, procId: string = randomUUID()): string {
   conn.send({ type: 'ProcStartRequest', specs: { [procId]: spec } });
