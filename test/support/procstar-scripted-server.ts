@@ -46,6 +46,7 @@ export class ScriptedConnection {
   pings = 0;
   /** Resolves on the agent's first WS ping. */
   readonly pinged: Promise<void>;
+  readonly #pingWaiters: { count: number; resolve: () => void }[] = [];
   readonly closed: Promise<{ code: number }>;
   #open = true;
 
@@ -64,8 +65,30 @@ export class ScriptedConnection {
       ws.on('ping', () => {
         this.pings += 1;
         resolve();
+        for (const waiter of this.#pingWaiters.filter((w) => this.pings >= w.count)) {
+          this.#pingWaiters.splice(this.#pingWaiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
       }),
     );
+  }
+
+  /** Resolves once the agent has pinged `count` times, or rejects after `timeoutMs`. */
+  pingedTimes(count: number, timeoutMs = 10_000): Promise<void> {
+    if (this.pings >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.pings} of ${count} pings within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.#pingWaiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
   }
 
   /** The agent's connection id, from its Register. */
