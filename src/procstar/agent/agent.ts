@@ -36,15 +36,29 @@ export interface AgentDeps {
 /** Exit codes of `apsis agent`. */
 export const AGENT_EXIT = { done: 0, gaveUp: 1, usage: 2 } as const;
 
-function readTrustedCa(path: string | null): string | null {
+/**
+ * The certificates to trust beside Node's roots: the `PROCSTAR_AGENT_CERT`
+ * file, and `NODE_EXTRA_CA_CERTS`, which an explicit list would otherwise
+ * drop. Null when there is no extra certificate (Node's defaults apply).
+ */
+function readTrustedCa(
+  path: string | null,
+  env: Readonly<Record<string, string | undefined>>,
+): string | null {
   if (path === null) return null;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AgentOptionsError(
-      `PROCSTAR_AGENT_CERT: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AgentOptionsError(
+        `${what}: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+  const extra = env.NODE_EXTRA_CA_CERTS;
+  const pems = [read(path, 'PROCSTAR_AGENT_CERT')];
+  if (extra !== undefined && extra !== '') pems.push(read(extra, 'NODE_EXTRA_CA_CERTS'));
+  return pems.join('\n');
 }
 
 /**
@@ -54,8 +68,8 @@ function readTrustedCa(path: string | null): string | null {
 export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<number> {
   const { log } = deps;
   const clock = deps.clock ?? systemAgentClock;
-  const trustedCa = readTrustedCa(options.trustedCertPath);
-  const table = new ProcessTable();
+  const trustedCa = readTrustedCa(options.trustedCertPath, deps.env ?? process.env);
+  const table = new ProcessTable((err) => log.error({ err }, 'table event listener failed'));
   const host = hostFacts();
   const processDeps: ProcessDeps = {
     agentEnv: deps.env ?? process.env,
@@ -66,13 +80,9 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
     readProc: (pid) => readProcSample(pid, host),
     log,
   };
-  const done = new Promise<void>((resolve) => {
-    const unsubscribe = table.subscribe((event) => {
-      if (event.type === 'shutdown' && event.state === 'done') {
-        unsubscribe();
-        resolve();
-      }
-    });
+  const done = new AbortController();
+  const unsubscribeDone = table.subscribe((event) => {
+    if (event.type === 'shutdown' && event.state === 'done') done.abort();
   });
 
   const framer = new FdDataFramer();
@@ -141,11 +151,12 @@ export async function runAgent(options: AgentOptions, deps: AgentDeps): Promise<
           startProcess: (procId, spec) => AgentProcess.start(procId, spec, processDeps),
         }),
       subscribe,
-      done,
+      done: done.signal,
     });
     log.info(`agent ${outcome === 'done' ? 'done' : 'giving up'}`);
     return outcome === 'done' ? AGENT_EXIT.done : AGENT_EXIT.gaveUp;
   } finally {
+    unsubscribeDone();
     clearInterval(sampler);
     uninstallSignals();
     stopWaitMode();

@@ -49,37 +49,38 @@ export interface ConnectionDeps {
   readonly handle: (frame: Uint8Array) => Promise<AgentMessage | EncodedFrame | null>;
   /** Subscribes to pushes while connected. */
   readonly subscribe: (listener: PushListener) => () => void;
-  /** Resolves when the agent is done: stop connecting. */
-  readonly done: Promise<void>;
+  /** Aborted when the agent is done: stop connecting. */
+  readonly done: AbortSignal;
 }
 
 export type LoopOutcome = 'done' | 'gave-up';
 
 class AttemptError extends Error {}
 
-function sleep(clock: AgentClock, ms: number, done: Promise<void>): Promise<void> {
+/** Waits `ms`, or less if the agent is done meanwhile. */
+function sleep(clock: AgentClock, ms: number, done: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = clock.setTimeout(resolve, ms);
-    void done.then(() => {
+    const wake = () => {
       clock.clearTimeout(timer);
+      done.removeEventListener('abort', wake);
       resolve();
-    });
+    };
+    const timer = clock.setTimeout(wake, ms);
+    done.addEventListener('abort', wake);
   });
 }
 
 export async function runConnectionLoop(deps: ConnectionDeps): Promise<LoopOutcome> {
   const { options, log } = deps;
-  let isDone = false;
-  void deps.done.then(() => (isDone = true));
   let intervalMs = options.connectIntervalStartMs;
   let failures = 0;
-  while (!isDone) {
+  while (!deps.done.aborted) {
     log.info(`agent connecting: ${options.serverUrl}`);
     let ws: WebSocket;
     try {
       ws = await connect(deps);
     } catch (err) {
-      if (isDone) break;
+      if (deps.done.aborted) break;
       const message = err instanceof Error ? err.message : String(err);
       log.warn(`agent connection failed: ${options.serverUrl}: ${message}`);
       failures += 1;
@@ -124,10 +125,14 @@ function connect(deps: ConnectionDeps): Promise<WebSocket> {
       generateMask,
     });
     let settled = false;
-    const fail = (message: string) => {
-      if (settled) return;
+    const settle = () => {
       settled = true;
       clock.clearTimeout(timer);
+      deps.done.removeEventListener('abort', abort);
+    };
+    const fail = (message: string) => {
+      if (settled) return;
+      settle();
       ws.removeAllListeners();
       ws.on('error', () => {
         // Errors after the attempt failed: the socket is being torn down.
@@ -139,7 +144,8 @@ function connect(deps: ConnectionDeps): Promise<WebSocket> {
       () => fail('registration took too long'),
       options.registerTimeoutMs,
     );
-    void deps.done.then(() => fail('agent done'));
+    const abort = () => fail('agent done');
+    deps.done.addEventListener('abort', abort);
     ws.once('open', () => {
       ws.send(encodeMessage(deps.register()), (err) => {
         if (err) fail(`sending Register: ${err.message}`);
@@ -154,8 +160,7 @@ function connect(deps: ConnectionDeps): Promise<WebSocket> {
         return fail(`wrong message: ${err instanceof ProtocolError ? err.message : String(err)}`);
       }
       if (type !== 'Registered') return fail(`wrong message: ${type}`);
-      settled = true;
-      clock.clearTimeout(timer);
+      settle();
       ws.removeAllListeners();
       resolve(ws);
     });

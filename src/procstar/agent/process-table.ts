@@ -25,13 +25,22 @@ export class ProcessTable {
   readonly #listeners = new Set<(event: TableEvent) => void>();
   #shutdown: ShutdownState = 'active';
 
+  /** `onListenerError`: where a failing listener is reported; it never reaches the emitter. */
+  constructor(private readonly onListenerError: (err: unknown) => void = () => undefined) {}
+
   subscribe(listener: (event: TableEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   #emit(event: TableEvent): void {
-    for (const listener of [...this.#listeners]) listener(event);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
   }
 
   get size(): number {

@@ -57,8 +57,7 @@ function options(server: ScriptedServer, over: Partial<ConnectionOptions> = {}):
 /** Runs the loop in this process; `stop()` ends it (done, then the server drops the socket). */
 function runLoop(server: ScriptedServer, over: Partial<ConnectionOptions>, connId: string) {
   const { log, messages } = memoryLog();
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
+  const done = new AbortController();
   const outcome = runConnectionLoop({
     options: options(server, over),
     trustedCa: readFileSync(server.certPath, 'utf8'),
@@ -67,10 +66,10 @@ function runLoop(server: ScriptedServer, over: Partial<ConnectionOptions>, connI
     register: register(connId),
     handle: () => Promise.resolve(null),
     subscribe: () => () => undefined,
-    done,
+    done: done.signal,
   });
   const stop = async () => {
-    finish();
+    done.abort();
     for (const c of server.connections) c.terminate();
     return outcome;
   };
@@ -101,7 +100,7 @@ describe('agent connection loop', () => {
       register: register('untrusting'),
       handle: () => Promise.resolve(null),
       subscribe: () => () => undefined,
-      done: new Promise(() => undefined),
+      done: new AbortController().signal,
     });
     assert.equal(outcome, 'gave-up');
     assert.equal(server.connections.length, 0);

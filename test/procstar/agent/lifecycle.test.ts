@@ -153,4 +153,19 @@ describe('procstar agent lifecycle', () => {
     assert.deepEqual((again.register.message as { proc_ids: string[] }).proc_ids, []);
     process.kill(pid, 'SIGKILL');
   });
+
+  it('runs only the --restrict-exe executable and names it in Register', async () => {
+    const agent = new AgentChild(server, ['--restrict-exe', '/bin/true']);
+    const conn = await server.nextConnection(agent.connId);
+    const register = conn.register.message as { conn: { restricted_exe: string | null } };
+    assert.equal(register.conn.restricted_exe, '/bin/true');
+    conn.send({
+      type: 'ProcStartRequest',
+      specs: { allowed: { argv: ['/bin/true'] }, refused: { argv: ['/bin/echo', 'x'] } },
+    });
+    assert.equal((await conn.finalResult('allowed')).res.state, 'terminated');
+    const refused = await conn.finalResult('refused');
+    assert.deepEqual(refused.res.errors, ['restricted executable: /bin/true']);
+    assert.equal(refused.res.status?.exit_code, 63);
+  });
 });
