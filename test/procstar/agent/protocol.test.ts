@@ -237,6 +237,28 @@ describe('procstar agent protocol', () => {
     const rest = await conn.next('ProcFdData', (m) => m.proc_id === procId);
     assert.equal(rest.stop, expected.length);
     assert.ok(Buffer.from(rest.data).equals(expected.subarray(8)));
+    const end = expected.length;
+    conn.send({
+      type: 'ProcFdDataRequest',
+      proc_id: procId,
+      fd: 'stdout',
+      start: end - 2,
+      stop: end + 100,
+    });
+    const short = await conn.next('ProcFdData', (m) => m.proc_id === procId);
+    assert.equal(short.stop, end, 'stop past the end: what exists, and where it ended');
+    assert.equal(Buffer.from(short.data).toString(), expected.subarray(end - 2).toString());
+    conn.send({
+      type: 'ProcFdDataRequest',
+      proc_id: procId,
+      fd: 'stdout',
+      start: end + 5,
+      stop: null,
+    });
+    const past = await conn.next('ProcFdData', (m) => m.proc_id === procId);
+    assert.deepEqual([past.start, past.stop, past.data.length], [end + 5, end + 5, 0]);
+    conn.send({ type: 'ProcFdDataRequest', proc_id: procId, fd: 'stdout', start: 10, stop: 5 });
+    assert.match((await requestError(procId)).err, /^bad range: stop 5 is before start 10/);
     await deleteProc(procId);
   });
 
