@@ -25,22 +25,32 @@ export interface ProgramDeps {
   readonly report: (err: unknown, context: string) => void;
 }
 
+/** A program's metadata is the run's `meta.program`, replaced by each update (apsis-model.md §6). */
+function programMeta(meta: Record<string, unknown> | undefined) {
+  return meta === undefined ? undefined : { program: meta };
+}
+
 function toEvent(update: ProgramUpdate, time: number): RunEvent {
   switch (update.type) {
     case 'running':
       return {
         type: 'program.running',
         runState: update.runState,
-        meta: update.meta,
+        meta: programMeta(update.meta),
         times: update.times,
         time,
       };
     case 'update':
-      return { type: 'program.update', meta: update.meta, outputs: update.outputs, time };
+      return {
+        type: 'program.update',
+        meta: programMeta(update.meta),
+        outputs: update.outputs,
+        time,
+      };
     case 'log':
       return { type: 'program.log', message: update.message, time };
     case 'done':
-      return { ...update, type: 'program.done', time };
+      return { ...update, meta: programMeta(update.meta), type: 'program.done', time };
   }
 }
 
@@ -50,7 +60,7 @@ function takeDone(updates: AsyncQueue<ProgramUpdate>): ProgramResult | undefined
   if (next?.type !== 'done') return undefined;
   updates.takeReady();
   const { type: _, ...result } = next;
-  return result;
+  return { ...result, meta: programMeta(result.meta) };
 }
 
 function driverFor(

@@ -139,10 +139,16 @@ export class FakeAgent {
   }
 
   /** Waits (up to 5 s) for a frame of `type` not yet taken, and takes it. */
-  async nextOf(type: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  nextOf(type: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    return this.nextOfAny([type], timeoutMs);
+  }
+
+  /** Waits for the first frame of any of `types` not yet taken, and takes it. */
+  async nextOfAny(types: string[], timeoutMs = 5000): Promise<Record<string, unknown>> {
+    const type = types.join(' or ');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const index = this.received.findIndex((m) => m.type === type);
+      const index = this.received.findIndex((m) => types.includes(m.type as string));
       if (index >= 0) return this.received.splice(index, 1)[0]!;
       if (this.closed)
         throw new Error(`closed (${this.closed.code} ${this.closed.reason}) before ${type}`);
