@@ -56,7 +56,7 @@ export class BuiltinAgent {
     if (previous && isOurAgent(previous.pid, previous.connId)) {
       this.pid = previous.pid;
       this.options.logger.info('built-in agent still running; adopting it', {
-        pid: previous.pid,
+        agent_pid: previous.pid,
         conn_id: previous.connId,
       });
       return;
@@ -94,7 +94,11 @@ export class BuiltinAgent {
     this.pid = child.pid;
     if (child.pid !== undefined)
       writeFileSync(this.options.pidPath, JSON.stringify({ pid: child.pid, connId }) + '\n');
-    logger.info('started the built-in agent', { pid: child.pid, group_id: groupId, log: logPath });
+    logger.info('started the built-in agent', {
+      agent_pid: child.pid,
+      group_id: groupId,
+      log: logPath,
+    });
     child.once('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
@@ -116,7 +120,7 @@ export class BuiltinAgent {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (processesRunning) {
       this.options.logger.info('built-in agent keeps running for its processes', {
-        pid: this.pid,
+        agent_pid: this.pid,
       });
       return;
     }

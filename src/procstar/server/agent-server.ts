@@ -381,7 +381,7 @@ export class AgentServer {
     logger.info('agent registered', {
       ...where,
       hostname: message.proc.hostname,
-      pid: message.proc.pid,
+      agent_pid: message.proc.pid,
       procs: message.proc_ids.length,
     });
     conn.actor.send({
