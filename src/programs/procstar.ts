@@ -308,7 +308,7 @@ class ProcstarRun implements RunningProgram {
         );
       case 'connection-gone':
         throw new RunError(
-          `procstar: agent ${this.agentName(connId)} did not reconnect within reconnect_timeout`,
+          `procstar: agent ${event.connId} on ${event.hostname} (group ${event.groupId}) did not reconnect within reconnect_timeout`,
         );
       case 'request-error':
         // A signal racing the process's exit is expected (procstar-protocol.md §5.3).
@@ -320,11 +320,6 @@ class ProcstarRun implements RunningProgram {
         });
         return;
     }
-  }
-
-  private agentName(connId: string): string {
-    const info = this.options.agents.connectionInfo(connId);
-    return info ? `${connId} on ${info.proc.hostname}` : connId;
   }
 
   private next(timeoutMs?: number): Promise<ProcEvent | typeof TIMED_OUT> {

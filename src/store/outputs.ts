@@ -45,6 +45,9 @@ export function encodeOutput(output: RunOutput): EncodedOutput {
 
 const brotliCompressAsync = promisify(brotliCompress);
 
+/** log2 of the brotli window for chunks: 1 MiB, the size the procstar driver fetches. */
+const CHUNK_LGWIN = 20;
+
 /**
  * Compresses one chunk of an output appended while its program runs, on
  * libuv's thread pool: a program printing hundreds of megabytes must not
@@ -56,6 +59,8 @@ export async function encodeChunk(data: Uint8Array): Promise<EncodedOutput> {
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
       [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.byteLength,
+      // A window no larger than a chunk: the encoder's state stays small.
+      [zlibConstants.BROTLI_PARAM_LGWIN]: CHUNK_LGWIN,
     },
   });
   return compressed.byteLength < data.byteLength

@@ -145,7 +145,129 @@ program:
     daemon.kill('SIGTERM');
     await daemon.exited;
   });
-});
 
-void spawn;
-void rssKb;
+  it('escalates a timeout to SIGKILL for a process that ignores SIGTERM, refuses a bad token, and ends runs in error when their agent dies', async () => {
+    const dir = tempDir('apsis-ps-');
+    const port = await freePort();
+    const soon = new Date(Date.now() + 1500).toISOString();
+    writeFiles(dir, {
+      'apsis.yaml': config(port, '      reconnect_timeout: 1s\n'),
+      'jobs/stubborn.yaml': `schedule: {type: explicit, times: ["${soon}"]}
+program:
+  type: procstar-shell
+  command: trap "echo ignoring TERM" TERM; for i in $(seq 100); do sleep 0.1; done
+  timeout: {duration: 1s}
+  stop: {grace_period: 1s}
+`,
+      'jobs/orphan.yaml': `schedule: {type: explicit, times: ["${soon}"]}
+program:
+  type: procstar
+  group_id: remote
+  argv: [/usr/bin/sleep, "60"]
+`,
+    });
+    const daemon = await startDaemon(dir);
+    const agentArgs = (group: string, token: string) => [
+      join(repoRoot, 'dist', 'src', 'cli', 'apsis.js'),
+      'agent',
+      '--server',
+      `wss://localhost:${port}`,
+      '--group-id',
+      group,
+      '--token',
+      token,
+      '--connect-interval-start',
+      '0.1',
+    ];
+    const env = { ...process.env, PROCSTAR_AGENT_CERT: join(dir, 'procstar-agent.crt') };
+
+    // A wrong token: refused and logged; the agent gives up after one attempt.
+    const intruder = spawn(
+      process.execPath,
+      [...agentArgs('default', 'wrong'), '--connect-count-max', '1'],
+      { env, stdio: 'ignore' },
+    );
+    const intruderExit = new Promise<number | null>((r) => intruder.on('exit', (code) => r(code)));
+    const refused = await daemon.waitFor(/permission denied/);
+    assert.equal(refused.address, '127.0.0.1');
+    assert.equal(typeof refused.conn_id, 'string');
+    assert.equal(await intruderExit, 1);
+
+    const local = spawn(process.execPath, agentArgs('default', 't0ken'), { env, stdio: 'ignore' });
+    const remote = spawn(process.execPath, agentArgs('remote', 't0ken'), { env, stdio: 'ignore' });
+    after(() => {
+      local.kill('SIGKILL');
+      remote.kill('SIGKILL');
+    });
+
+    const stubborn = await untilRuns(
+      dir,
+      (rs) => rs.some((r) => r.jobId === 'stubborn' && r.state === 'failure'),
+      'the stubborn run to be killed',
+    );
+    const run = stubborn.find((r) => r.jobId === 'stubborn')!;
+    const log = runLog(dir, run.runId);
+    assert.ok(log.includes('timeout after 1 s: sending SIGTERM'), log.join('\n'));
+    assert.ok(log.includes('timeout: grace period over'), log.join('\n'));
+    assert.equal(log.at(-1), 'failure: killed by SIGKILL (timeout after 1 s)');
+    const program = run.meta.program as { stop: { signals: string[] } };
+    assert.deepEqual(program.stop.signals, ['SIGTERM', 'SIGKILL']);
+    const output = withStore(dir, (s) => s.getOutput(run.runId, 'output'));
+    assert.match(output?.data.toString() ?? '', /ignoring TERM/);
+
+    await untilRuns(
+      dir,
+      (rs) => rs.some((r) => r.jobId === 'orphan' && r.state === 'running'),
+      'the remote run to run',
+    );
+    remote.kill('SIGKILL');
+    const orphan = (
+      await untilRuns(
+        dir,
+        (rs) => rs.some((r) => r.jobId === 'orphan' && r.state === 'error'),
+        'the orphaned run to end in error',
+      )
+    ).find((r) => r.jobId === 'orphan')!;
+    assert.match(
+      runLog(dir, orphan.runId).join('\n'),
+      /error: procstar: agent [0-9a-f-]+ on \S+ \(group remote\) did not reconnect within reconnect_timeout/,
+    );
+    daemon.kill('SIGTERM');
+    await daemon.exited;
+  });
+
+  it('stores a 270 MB output without the daemon holding it in memory', async () => {
+    const dir = tempDir('apsis-ps-');
+    const port = await freePort();
+    writeFiles(dir, {
+      'apsis.yaml': config(port, '    builtin: {enable: true}\n'),
+      'jobs/big.yaml': `schedule: {type: explicit, times: ["${new Date(Date.now() + 1500).toISOString()}"]}
+program:
+  type: procstar-shell
+  command: head -c 200000000 /dev/urandom | base64 -w 100
+`,
+    });
+    const daemon = await startDaemon(dir);
+    after(() => {
+      if (existsSync(join(dir, 'builtin-agent.json'))) killQuietly(builtinAgentPid(dir), 'SIGKILL');
+    });
+    await daemon.waitFor('agent registered');
+    const pid = daemon.child.pid!;
+    const before = rssKb(pid, 'VmRSS');
+    const [run] = await untilRuns(
+      dir,
+      (rs) => rs.length === 1 && rs[0]!.state === 'success',
+      'the big run to succeed',
+      90_000,
+    );
+    const peakGrowthMb = (rssKb(pid, 'VmHWM') - before) / 1024;
+    const length = withStore(dir, (s) => s.outputLength(run!.runId, 'output'));
+    assert.ok(length > 260_000_000, `output of ${length} bytes`);
+    // Holding the output whole would add over 270 MB; fetched and stored a
+    // chunk at a time, the peak grows by a bounded amount (about 80 MB of
+    // garbage-collector slack here, the same for 100 MB or 400 MB of output).
+    assert.ok(peakGrowthMb < 150, `daemon peak RSS grew ${peakGrowthMb.toFixed(1)} MB`);
+    daemon.kill('SIGTERM');
+    await daemon.exited;
+  });
+});

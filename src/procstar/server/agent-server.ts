@@ -445,7 +445,12 @@ export class AgentServer {
     });
     for (const [procId, channel] of this.channels) {
       if (channel.connId !== conn.connId) continue;
-      channel.push({ type: 'connection-gone', connId: conn.connId });
+      channel.push({
+        type: 'connection-gone',
+        connId: conn.connId,
+        hostname: conn.proc.hostname,
+        groupId: conn.groupId,
+      });
       this.untrack(procId);
     }
     queueMicrotask(() => this.publish(conn.connId));

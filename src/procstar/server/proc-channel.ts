@@ -12,7 +12,7 @@ export type ProcEvent =
   /** The agent refused a request about the process. */
   | { type: 'request-error'; request: string; message: string }
   /** The agent's connection did not come back within `reconnect_timeout`. */
-  | { type: 'connection-gone'; connId: string };
+  | { type: 'connection-gone'; connId: string; hostname: string; groupId: string };
 
 /** `next` ran out of time. */
 export const TIMED_OUT = Symbol('timed out');

@@ -208,7 +208,12 @@ describe('agent server', () => {
     assert.equal(server.connectionViews().length, 1, 'still inside the window');
     clock.advance(1);
     assert.deepEqual(server.connectionViews(), []);
-    assert.deepEqual(await handle.channel.next(1000), { type: 'connection-gone', connId: 'c1' });
+    assert.deepEqual(await handle.channel.next(1000), {
+      type: 'connection-gone',
+      connId: 'c1',
+      hostname: 'worker7',
+      groupId: 'default',
+    });
   });
 
   it('removes an agent that said it is done as soon as its socket closes', async () => {
