@@ -398,6 +398,8 @@ export class AgentServer {
     socket: AgentSocket,
   ): Connection {
     const { conn_id: connId, group_id: groupId } = message.conn;
+    // The actor's actions close over the connection that holds the actor.
+    // eslint-disable-next-line prefer-const
     let conn: Connection;
     const actor = createActor(
       agentConnectionMachine.provide({
