@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -216,6 +216,17 @@ export interface ScriptedServerOptions {
   readonly registered?: boolean;
   /** Listen on this port (for a restart on the same port). */
   readonly port?: number;
+  /** Requests sent in the same tick as Registered, as the Python server does after a reconnect. */
+  readonly afterRegistered?: readonly object[];
+}
+
+/** An unmasked binary websocket frame, as a server sends it (payloads under 64 KiB). */
+function serverFrame(payload: Buffer): Buffer {
+  const header =
+    payload.length < 126
+      ? Buffer.from([0x82, payload.length])
+      : Buffer.from([0x82, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([header, payload]);
 }
 
 export class ScriptedServer {
@@ -295,7 +306,18 @@ export class ScriptedServer {
       }
       connection = new ScriptedConnection(ws, frame);
       this.connections.push(connection);
-      if (this.options.registered !== false) ws.send(encodeMessage({ type: 'Registered' }));
+      if (this.options.registered !== false) {
+        const after = this.options.afterRegistered ?? [];
+        if (after.length === 0) ws.send(encodeMessage({ type: 'Registered' }));
+        else {
+          // One write, so the agent reads Registered and the requests in one
+          // chunk: ws has no public way to coalesce frames, hence the raw socket.
+          const frames = [{ type: 'Registered' }, ...after].map((m) =>
+            serverFrame(encodeMessage(m)),
+          );
+          (ws as unknown as { _socket: Socket })._socket.write(Buffer.concat(frames));
+        }
+      }
       const connId = (frame.message as { conn: { conn_id: string } }).conn.conn_id;
       const waiter = this.#waiters.find((w) => w.connId === undefined || w.connId === connId);
       if (waiter !== undefined) {

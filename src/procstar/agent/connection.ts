@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { ProtocolError, decodeServerMessage, encodeMessage } from '../codec.js';
@@ -72,13 +72,18 @@ function sleep(clock: AgentClock, ms: number, done: AbortSignal): Promise<void> 
 
 export async function runConnectionLoop(deps: ConnectionDeps): Promise<LoopOutcome> {
   const { options, log } = deps;
+  // One TLS context for every attempt: building one from ~150 roots is costly.
+  const secureContext =
+    deps.trustedCa === null
+      ? undefined
+      : createSecureContext({ ca: [...rootCertificates, deps.trustedCa] });
   let intervalMs = options.connectIntervalStartMs;
   let failures = 0;
   while (!deps.done.aborted) {
     log.info(`agent connecting: ${options.serverUrl}`);
-    let ws: WebSocket;
+    let registered: RegisteredSocket;
     try {
-      ws = await connect(deps);
+      registered = await connect(deps, secureContext);
     } catch (err) {
       if (deps.done.aborted) break;
       const message = err instanceof Error ? err.message : String(err);
@@ -95,7 +100,7 @@ export async function runConnectionLoop(deps: ConnectionDeps): Promise<LoopOutco
     log.info(`agent connected: ${options.serverUrl}`);
     intervalMs = options.connectIntervalStartMs;
     failures = 0;
-    await serve(ws, deps);
+    await serve(registered, deps);
   }
   return 'done';
 }
@@ -113,18 +118,42 @@ function generateMask(mask: Buffer): void {
   else randomFillSync(mask);
 }
 
-/** Opens the websocket, sends Register, and waits for Registered, all within the budget. */
-function connect(deps: ConnectionDeps): Promise<WebSocket> {
+/** A frame that arrived between `Registered` and the start of serving. */
+interface EarlyFrame {
+  readonly data: Buffer;
+  readonly isBinary: boolean;
+}
+
+/** A registered connection, still holding what arrived before `serve` took it over. */
+interface RegisteredSocket {
+  readonly ws: WebSocket;
+  /** Stops buffering; returns the frames that came meanwhile and any socket error. */
+  readonly handOver: () => { backlog: EarlyFrame[]; error: Error | null };
+}
+
+/**
+ * Opens the websocket, sends Register, and waits for Registered, all within
+ * the budget. Frames that follow Registered in the same read (a server asks
+ * for results at once after a reconnect, §9) are kept for `serve`.
+ */
+function connect(
+  deps: ConnectionDeps,
+  secureContext: SecureContext | undefined,
+): Promise<RegisteredSocket> {
   const { options, clock } = deps;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(options.serverUrl, {
-      ca: deps.trustedCa === null ? undefined : [...rootCertificates, deps.trustedCa],
+    // ws hands its options to tls.connect(), which takes a prepared context.
+    const wsOptions: WebSocket.ClientOptions & { secureContext?: SecureContext } = {
+      secureContext,
       perMessageDeflate: false,
       maxPayload: MAX_INBOUND_BYTES,
       followRedirects: false,
       generateMask,
-    });
+    };
+    const ws = new WebSocket(options.serverUrl, wsOptions);
     let settled = false;
+    const backlog: EarlyFrame[] = [];
+    let earlyError: Error | null = null;
     const settle = () => {
       settled = true;
       clock.clearTimeout(timer);
@@ -146,12 +175,9 @@ function connect(deps: ConnectionDeps): Promise<WebSocket> {
     );
     const abort = () => fail('agent done');
     deps.done.addEventListener('abort', abort);
-    ws.once('open', () => {
-      ws.send(encodeMessage(deps.register()), (err) => {
-        if (err) fail(`sending Register: ${err.message}`);
-      });
-    });
-    ws.on('message', (data, isBinary) => {
+    const onEarlyError = (err: Error) => (earlyError = err);
+    const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+      if (settled) return void backlog.push({ data: toBuffer(data), isBinary });
       if (!isBinary) return fail('wrong WebSocket message: text frame before Registered');
       let type: string;
       try {
@@ -161,9 +187,24 @@ function connect(deps: ConnectionDeps): Promise<WebSocket> {
       }
       if (type !== 'Registered') return fail(`wrong message: ${type}`);
       settle();
-      ws.removeAllListeners();
-      resolve(ws);
+      for (const event of ['open', 'error', 'close', 'unexpected-response'] as const)
+        ws.removeAllListeners(event);
+      ws.on('error', onEarlyError);
+      resolve({
+        ws,
+        handOver: () => {
+          ws.off('message', onMessage);
+          ws.off('error', onEarlyError);
+          return { backlog, error: earlyError };
+        },
+      });
+    };
+    ws.once('open', () => {
+      ws.send(encodeMessage(deps.register()), (err) => {
+        if (err) fail(`sending Register: ${err.message}`);
+      });
     });
+    ws.on('message', onMessage);
     ws.on('unexpected-response', (_req, res) =>
       fail(`unexpected HTTP response: ${res.statusCode ?? '?'} ${res.statusMessage ?? ''}`.trim()),
     );
@@ -179,8 +220,9 @@ function toBuffer(data: WebSocket.RawData): Buffer {
 }
 
 /** Serves a registered connection until it ends. */
-function serve(ws: WebSocket, deps: ConnectionDeps): Promise<void> {
+function serve(registered: RegisteredSocket, deps: ConnectionDeps): Promise<void> {
   const { options, clock, log } = deps;
+  const { ws } = registered;
   return new Promise((resolve) => {
     let ended = false;
     let readTimer: AgentTimer | null = null;
@@ -267,10 +309,9 @@ function serve(ws: WebSocket, deps: ConnectionDeps): Promise<void> {
       if (final) void sent.then(closeForGood);
     });
 
-    ws.on('message', (data, isBinary) => {
+    const onMessage = (frame: Buffer, isBinary: boolean) => {
       resetReadTimer();
       if (!isBinary) return end('unexpected text frame');
-      const frame = toBuffer(data);
       queue = queue
         .then(async () => {
           if (ended) return;
@@ -278,12 +319,17 @@ function serve(ws: WebSocket, deps: ConnectionDeps): Promise<void> {
           if (reply !== null) await send(reply);
         })
         .catch((err: unknown) => log.error({ err }, 'request handling failed'));
-    });
+    };
+    ws.on('message', (data, isBinary) => onMessage(toBuffer(data), isBinary));
     ws.on('ping', resetReadTimer);
     ws.on('pong', resetReadTimer);
     ws.on('close', (code) => end(`closed by the server (code ${code})`, 'info'));
     ws.on('error', (err) => end(err.message));
     resetReadTimer();
+    const { backlog, error } = registered.handOver();
+    for (const frame of backlog) onMessage(frame.data, frame.isBinary);
+    if (error !== null) return end(error.message);
+    if (ws.readyState !== WebSocket.OPEN) return end('closed right after registration', 'info');
     ping();
   });
 }

@@ -128,6 +128,7 @@ export class AgentProcess {
       return;
     }
     this.#child = child;
+    child.once('exit', (code, signal) => this.#onExit(code, signal));
     await new Promise<void>((resolve) => {
       child.once('spawn', () => {
         this.#pid = child.pid ?? 0;
@@ -142,7 +143,6 @@ export class AgentProcess {
       });
     });
     plan.release();
-    child.once('exit', (code, signal) => this.#onExit(code, signal));
   }
 
   #fail(error: string): void {
@@ -156,6 +156,8 @@ export class AgentProcess {
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    // After a failed spawn Node may report an exit too: the failure stands.
+    if (this.#exit !== null) return;
     const signum = signal === null ? null : (signalNumber(signal) ?? null);
     this.#exit = {
       status: exitStatus(code, signum),

@@ -129,4 +129,31 @@ describe('agent connection loop', () => {
     assert.ok(loop.messages.some((m) => m.endsWith('unexpected text frame')));
     assert.equal(await loop.stop(), 'done');
   });
+
+  it('handles requests the server sends in the same breath as Registered', async () => {
+    const server = await scriptedServer({
+      afterRegistered: [{ type: 'ProcidListRequest' }, { type: 'ProcidListRequest' }],
+    });
+    const { log } = memoryLog();
+    const done = new AbortController();
+    const outcome = runConnectionLoop({
+      options: options(server),
+      trustedCa: readFileSync(server.certPath, 'utf8'),
+      log,
+      clock: systemAgentClock,
+      register: register('eager'),
+      handle: () => Promise.resolve({ type: 'ProcidList', proc_ids: [] }),
+      subscribe: () => () => undefined,
+      done: done.signal,
+    });
+    try {
+      const conn = await server.nextConnection('eager');
+      await conn.next('ProcidList', () => true, 5_000);
+      await conn.next('ProcidList', () => true, 5_000);
+    } finally {
+      done.abort();
+      for (const c of server.connections) c.terminate();
+    }
+    assert.equal(await outcome, 'done');
+  });
 });
