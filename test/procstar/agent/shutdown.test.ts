@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { AgentClock, AgentTimer } from '../../../src/procstar/agent/index.js';
@@ -35,6 +36,18 @@ class ManualClock implements AgentClock {
 }
 
 const log = pino({ level: 'silent' });
+
+/** Resolves once process `pid` ignores SIGTERM (its shell has run `trap`), within 5 s. */
+async function ignoresSigterm(pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const ignored = BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    if ((ignored >> 14n) & 1n) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} never came to ignore SIGTERM`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 function processDeps(clock: AgentClock): ProcessDeps {
   return {
@@ -101,6 +114,7 @@ describe('shutdown state', () => {
       processDeps(clock),
     );
     table.add(proc);
+    await ignoresSigterm(proc.pid);
     const events = recorder(table);
     const signals = new FakeSignals();
     installSignalHandlers(signals, table, log, clock, { termGraceMs: 1000, deleteWaitMs: 500 });
@@ -112,6 +126,24 @@ describe('shutdown state', () => {
     await new Promise((resolve) => setImmediate(resolve));
     clock.advance(500);
     await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(states(events), ['idling', 'done']);
+  });
+});
+
+describe('SIGQUIT', () => {
+  it('kills every process at once and is done when they are deleted', async () => {
+    const clock = new ManualClock();
+    const table = new ProcessTable();
+    const proc = await AgentProcess.start('q', { argv: ['/bin/sleep', '30'] }, processDeps(clock));
+    table.add(proc);
+    const events = recorder(table);
+    const signals = new FakeSignals();
+    installSignalHandlers(signals, table, log, clock);
+    signals.raise('SIGQUIT');
+    assert.deepEqual(states(events), ['idling']);
+    await proc.ended;
+    assert.equal(proc.result().status?.signal, 'SIGKILL');
+    assert.equal(table.delete('q'), 'deleted');
     assert.deepEqual(states(events), ['idling', 'done']);
   });
 });
