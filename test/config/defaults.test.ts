@@ -35,6 +35,7 @@ describe('defaults', () => {
           sudo: { argv: ['/usr/bin/sudo', '--preserve-env', '--set-home'] },
           resourceDefaults: { memMaxGb: null },
           ecs: null,
+          builtin: { enable: false, groupId: 'default' },
         },
       },
       smtp: null,

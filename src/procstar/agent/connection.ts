@@ -317,6 +317,9 @@ function serve(registered: RegisteredSocket, deps: ConnectionDeps): Promise<void
           if (ended) return;
           const reply = await deps.handle(frame);
           if (reply !== null) await send(reply);
+          // Back to the event loop between requests: a backlog of starts
+          // must not hold up the results, output and pings they produce.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         })
         .catch((err: unknown) => log.error({ err }, 'request handling failed'));
     };

@@ -150,6 +150,8 @@ export class AgentServer {
       conn.actor.stop();
     }
     for (const client of this.wss?.clients ?? []) client.terminate();
+    // Sockets still in their TLS or websocket handshake would keep close() waiting.
+    this.https?.closeAllConnections();
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) =>
       this.https ? this.https.close(() => resolve()) : resolve(),
