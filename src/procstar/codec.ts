@@ -1,4 +1,4 @@
-import { Packr, Unpackr } from 'msgpackr';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { z } from 'zod';
 import { formatPath, problemsFromZod } from '../validation/index.js';
 import {
@@ -10,19 +10,29 @@ import {
 
 /**
  * The msgpack codec of the agent protocol (procstar-protocol.md §2.1): plain
- * maps with string keys (no msgpackr records), the smallest map header (the
- * Rust agent writes fixmaps), nil for null, bin for bytes, and u64 values past
- * 2^53 as bigint so they survive a round trip.
+ * maps with string keys and the smallest headers (the Rust agent writes
+ * fixmaps), nil for null, bin for bytes, and 64-bit integers as bigint so a
+ * u64 statistic such as `rsslim` survives a round trip. (@msgpack/msgpack:
+ * pure JavaScript, no native add-on to install.)
  */
-// msgpackr supports 'auto' (bigint only past 2^53) but its types omit it.
-const int64AsType = 'auto' as 'bigint';
-const packr = new Packr({
-  useRecords: false,
-  variableMapSize: true,
-  encodeUndefinedAsNil: true,
-  int64AsType,
-});
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType });
+const encoder = new Encoder({ useBigInt64: true });
+const decoder = new Decoder({ useBigInt64: true });
+
+/** 64-bit integers that fit a double exactly become numbers: only true u64 extremes stay bigint. */
+function narrow(value: unknown): unknown {
+  if (typeof value === 'bigint')
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = narrow(value[i]);
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) record[key] = narrow(record[key]);
+  return record;
+}
 
 /** A frame that is not a protocol message: bad msgpack, no `type`, an unknown type or a bad field. */
 export class ProtocolError extends Error {
@@ -40,12 +50,13 @@ export class ProtocolError extends Error {
 }
 
 export function encodeMessage(message: AgentMessage | ServerMessage | object): Buffer {
-  return packr.pack(message);
+  const bytes = encoder.encode(message);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Decodes msgpack bytes, without checking the shape. */
 export function decodeFrame(data: Uint8Array): unknown {
-  return unpackr.unpack(data);
+  return narrow(decoder.decode(data));
 }
 
 function typeOf(frame: unknown): string | undefined {

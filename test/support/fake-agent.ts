@@ -12,6 +12,15 @@ import type { Logger } from '../../src/runtime/index.js';
 import { systemClock } from '../../src/runtime/index.js';
 import { tempDir } from './temp-dir.js';
 
+// Registered when this module loads, so it runs when the test file ends
+// (an `after` called inside a running test would not run for the file).
+const sockets = new Set<WebSocket>();
+const servers = new Set<AgentServer>();
+after(async () => {
+  for (const ws of sockets) ws.terminate();
+  for (const server of servers) await server.close();
+});
+
 /** A logger that keeps lines, for tests that check what was logged. */
 export function recordingLogger(): Logger & {
   lines: { level: string; message: string; data?: Record<string, unknown> }[];
@@ -53,7 +62,7 @@ export async function startTestServer(
     ...options,
   });
   await server.listen();
-  after(() => server.close());
+  servers.add(server);
   return { server, url: `wss://localhost:${server.port}`, logger };
 }
 
@@ -93,7 +102,7 @@ export class FakeAgent {
       ws.once('error', reject);
     });
     const agent = new FakeAgent(ws);
-    after(() => ws.terminate());
+    sockets.add(ws);
     return agent;
   }
 

@@ -26,7 +26,7 @@ export interface FdDataFields {
   readonly encoding: 'utf-8' | null;
 }
 
-/** The message up to its `data` value, as msgpackr writes it (the bin header excluded). */
+/** The message up to its `data` value, as the codec writes it (the bin header excluded). */
 function header(fields: FdDataFields, stop: number): Buffer {
   const bytes = encodeMessage({
     type: 'ProcFdData',
