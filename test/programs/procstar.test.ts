@@ -77,6 +77,19 @@ function result(state: 'running' | 'terminated' | 'error', over: Record<string, 
   };
 }
 
+/** The process id of the next start the agent receives. */
+async function nextStart(agent: FakeAgent): Promise<string> {
+  return Object.keys((await agent.nextOf('ProcStartRequest')).specs as object)[0]!;
+}
+
+/** Takes the next start, reports the process running, and waits for the run to be running. */
+async function startRunning(t: TestRuntime, agent: FakeAgent, runId: string): Promise<string> {
+  const procId = await nextStart(agent);
+  agent.send({ type: 'ProcResult', proc_id: procId, res: result('running') });
+  await until(t, () => t.run(runId).state === 'running', 'running');
+  return procId;
+}
+
 /** Answers output requests from `data` and the delete, as an agent does. */
 async function serveOutputAndDelete(agent: FakeAgent, procId: string, data: Buffer) {
   const requests: [number, number][] = [];
@@ -178,7 +191,7 @@ describe('procstar program driver', () => {
       ],
     ] as const) {
       const runId = await t.submit('job', { name: 'x' });
-      const procId = Object.keys((await agent.nextOf('ProcStartRequest')).specs as object)[0]!;
+      const procId = await nextStart(agent);
       agent.send({ type: 'ProcResult', proc_id: procId, res: result('terminated', { status }) });
       void serveOutputAndDelete(agent, procId, Buffer.alloc(0));
       await until(t, () => t.run(runId).state === 'failure', 'failure');
@@ -208,9 +221,7 @@ program:
     const { url, t } = await setup(job);
     const agent = await FakeAgent.register(url);
     const runId = await t.submit('job');
-    const procId = Object.keys((await agent.nextOf('ProcStartRequest')).specs as object)[0]!;
-    agent.send({ type: 'ProcResult', proc_id: procId, res: result('running') });
-    await until(t, () => t.run(runId).state === 'running', 'running');
+    const procId = await startRunning(t, agent, runId);
     t.runtime.operations.stop(runId);
     assert.equal((await agent.nextOf('ProcSignalRequest')).signum, 12);
     await t.advance(14_999);
@@ -242,7 +253,7 @@ program:
     const { url, t } = await setup(job);
     const agent = await FakeAgent.register(url);
     const runId = await t.submit('job');
-    const procId = Object.keys((await agent.nextOf('ProcStartRequest')).specs as object)[0]!;
+    const procId = await nextStart(agent);
     // The timeout counts from the process start the agent reports.
     agent.send({
       type: 'ProcResult',
@@ -273,9 +284,7 @@ program:
     const { url, t } = await setup();
     const agent = await FakeAgent.register(url, { connId: 'c1' });
     const runId = await t.submit('job', { name: 'x' });
-    const procId = Object.keys((await agent.nextOf('ProcStartRequest')).specs as object)[0]!;
-    agent.send({ type: 'ProcResult', proc_id: procId, res: result('running') });
-    await until(t, () => t.run(runId).state === 'running', 'running');
+    await startRunning(t, agent, runId);
     // The agent restarted with the same connection id and an empty process table.
     agent.close();
     await FakeAgent.register(url, { connId: 'c1', procIds: [] });
@@ -288,9 +297,7 @@ program:
     const { url, t } = await setup();
     const agent = await FakeAgent.register(url, { connId: 'c1' });
     const runId = await t.submit('job', { name: 'x' });
-    const procId = Object.keys((await agent.nextOf('ProcStartRequest')).specs as object)[0]!;
-    agent.send({ type: 'ProcResult', proc_id: procId, res: result('running') });
-    await until(t, () => t.run(runId).state === 'running', 'running');
+    const procId = await startRunning(t, agent, runId);
     await t.restart();
     assert.equal((await agent.nextOf('ProcResultRequest')).proc_id, procId);
     const served = serveOutputAndDelete(agent, procId, Buffer.from('done\n'));
