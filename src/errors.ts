@@ -26,7 +26,16 @@ export const errorCodes = {
   bad_value: { httpStatus: 400, summary: 'a value in a job, run or request is invalid' },
   bind_failed: { httpStatus: 400, summary: 'a run could not be bound to its job' },
   unknown_job: { httpStatus: 404, summary: 'no job has the given id' },
+  ambiguous_job: { httpStatus: 400, summary: 'a job id prefix matches more than one job' },
+  bad_request: { httpStatus: 400, summary: 'an API request parameter or body is invalid' },
+  unauthorized: {
+    httpStatus: 401,
+    summary: 'the API requires a token and the request had none or a wrong one',
+  },
+  no_route: { httpStatus: 404, summary: 'no API route has this path and method' },
+  no_agent_server: { httpStatus: 400, summary: 'the procstar agent server is not enabled' },
   run_not_found: { httpStatus: 404, summary: 'no run has the given id' },
+  output_not_found: { httpStatus: 404, summary: 'the run has no output of the given id' },
   operation_refused: {
     httpStatus: 409,
     summary: 'the run is not in a state that allows the operation',
@@ -169,6 +178,54 @@ export class UnknownJobError extends SchedulerError {
   }
 }
 
+/** A job id that is not a job's exact id and fuzzily matches several (apsis-interfaces.md §2.2). */
+export class AmbiguousJobError extends SchedulerError {
+  constructor(
+    readonly jobId: string,
+    readonly matches: readonly string[],
+  ) {
+    const shown = matches.slice(0, 8).join(', ') + (matches.length > 8 ? ' …' : '');
+    super('ambiguous_job', `ambiguous job id: ${shown}`);
+  }
+}
+
+/** An API request whose path, query or body is invalid; `field` names the part. */
+export class BadRequestError extends SchedulerError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super('bad_request', `${field}: ${message}`);
+  }
+}
+
+/** The API requires a token (`api.token`) and the request did not carry it. */
+export class UnauthorizedError extends SchedulerError {
+  constructor(detail: string) {
+    super(
+      'unauthorized',
+      `${detail}: send the API token as "Authorization: Bearer TOKEN" (or ?access_token=TOKEN on a websocket)`,
+    );
+  }
+}
+
+/** No API route answers this method and path. */
+export class NoRouteError extends SchedulerError {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super('no_route', `no API route ${method} ${path}`);
+  }
+}
+
+/** A procstar route was called while `procstar.agent.enable` is false (Apsis's text). */
+export class NoAgentServerError extends SchedulerError {
+  constructor() {
+    super('no_agent_server', 'no agent server running');
+  }
+}
+
 /** A job submitted through the API (an ad hoc job) is invalid; every problem is listed. */
 export class InvalidJobError extends SchedulerError {
   constructor(readonly problems: readonly string[]) {
@@ -180,6 +237,16 @@ export class InvalidJobError extends SchedulerError {
 export class RunNotFoundError extends SchedulerError {
   constructor(readonly runId: string) {
     super('run_not_found', `unknown run ID: ${runId}`);
+  }
+}
+
+/** A run has no output of this id (Apsis's text, apsis-interfaces.md §2.5). */
+export class OutputNotFoundError extends SchedulerError {
+  constructor(
+    readonly runId: string,
+    readonly outputId: string,
+  ) {
+    super('output_not_found', `no output ${outputId} for ${runId}`);
   }
 }
 

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createApi, type LoadedJobs } from '../api/index.js';
 import { actionSchema } from '../actions/index.js';
 import { errorMessage } from '../errors.js';
 import { formatJobProblem, loadJobsDir } from '../jobs/index.js';
@@ -6,6 +8,7 @@ import { Runtime, systemClock } from '../runtime/index.js';
 import { createDatabase, createRunStore, openDatabase } from '../store/index.js';
 import { oneOrMany, problemsFromZod, safeParse, formatPath } from '../validation/index.js';
 import { commandConfig, EXIT, type Io } from './context.js';
+import { packageVersion } from './version.js';
 import { createPino, runtimeLogger, type LogLevel } from './logging.js';
 import { serveAgents } from './serve-agents.js';
 
@@ -80,28 +83,65 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
     logger,
   });
 
+  const startedAt = systemClock.now();
+  let signalShutdown: (signal: string, restart: boolean) => void = () => undefined;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const { app } = await createApi({
+    runtime,
+    calendars,
+    agents: agents?.server ?? null,
+    version: packageVersion(),
+    startedAt,
+    lookbackMs: config.runs.lookbackMs,
+    token: config.api.token,
+    jobDir: config.jobDir,
+    loadJobs: async (): Promise<LoadedJobs> => {
+      const reloaded = await loadJobsDir(config.jobDir, { calendars, now: systemClock.now() });
+      return reloaded.problems.length > 0
+        ? { ok: false, problems: reloaded.problems }
+        : { ok: true, jobs: reloaded.jobs };
+    },
+    shutDown: (restart) => signalShutdown(restart ? 'restart' : 'shut_down', restart),
+    ready,
+    logger,
+  });
+  const host = options.host ?? config.api.host;
+  const port = options.port === undefined ? config.api.port : Number(options.port);
+  try {
+    // Listening before the restore, so /alive answers; /running waits for `ready`.
+    await app.listen({ host, port });
+  } catch (err) {
+    io.err(`apsisctl: error: cannot listen on ${host}:${port}: ${errorMessage(err)}\n`);
+    await agents?.stop(false);
+    store.close();
+    return EXIT.problems;
+  }
+  const address = app.server.address();
+  const listening = typeof address === 'object' && address ? address.port : port;
+  logger.info(`API listening on http://${host}:${listening}`, { host, port: listening });
+
   await runtime.start();
+  markReady();
   logger.info('ready', {
     jobs: runtime.jobs.size,
     expected: runtime.scheduler.expected.size,
     live: runtime.runActors.size,
     database: dbPath,
   });
-  if (options.host !== undefined || options.port !== undefined) {
-    logger.warn('the HTTP API is not in this release; --host and --port are accepted and ignored');
-  }
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const shutdown = (signal: string) => {
+    const shutdown = (signal: string, restart = false) => {
       if (stopping) {
         logger.warn(`${signal} again: exiting without waiting`);
         process.exit(EXIT.problems);
       }
       stopping = true;
       logger.info(`${signal}: shutting down`);
-      runtime
-        .stop()
+      app
+        .close()
+        .then(() => runtime.stop())
         .then(async () => {
           // Runs on agents stay running; the built-in agent keeps them for the next daemon.
           await agents?.stop(
@@ -111,6 +151,7 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
           );
           store.close();
           logger.info('stopped');
+          if (restart) restartProcess(logger);
           resolve(EXIT.ok);
         })
         .catch((err: unknown) => {
@@ -118,7 +159,24 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
           resolve(EXIT.problems);
         });
     };
+    signalShutdown = shutdown;
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+}
+
+/**
+ * Starts the daemon again with the same command line, detached, once this
+ * one has stopped cleanly (Apsis re-`exec`s itself; Node cannot, so the new
+ * process is a child that outlives us). Its output goes where ours went.
+ */
+function restartProcess(logger: {
+  info: (msg: string, fields?: Record<string, unknown>) => void;
+}): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: 'inherit',
+  });
+  child.unref();
+  logger.info('restarting', { pid: child.pid });
 }

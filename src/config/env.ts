@@ -27,6 +27,7 @@ export const ENV_FALLBACKS: readonly Fallback[] = [
   { path: [...SERVER, 'access_token'], vars: ['PROCSTAR_AGENT_TOKEN'] },
   { path: [...SERVER, 'tls', 'cert_path'], vars: ['PROCSTAR_AGENT_CERT'], isPath: true },
   { path: [...SERVER, 'tls', 'key_path'], vars: ['PROCSTAR_AGENT_KEY'], isPath: true },
+  { path: ['api', 'token'], vars: ['APSIS_API_TOKEN'] },
   // Ora, Apsis's time library, finds calendar files through this variable.
   { path: ['calendar_dir'], vars: ['ORA_CALENDARS'], isPath: true },
 ];
@@ -43,6 +44,15 @@ export function applyEnvFallbacks(
   env: Env,
   cwd: string,
 ): void {
+  // `api.token_env` names the variable holding the API token (kept out of the file).
+  const api = raw.api;
+  if (isMapping(api) && typeof api.token_env === 'string' && (api.token ?? null) === null) {
+    const value = env[api.token_env];
+    if (value !== undefined && value !== '') {
+      api.token = value;
+      origins.set(['api', 'token'], `env ${api.token_env}`);
+    }
+  }
   for (const { path, vars, isPath } of ENV_FALLBACKS) {
     const name = vars.find((v) => env[v] !== undefined && env[v] !== '');
     if (name === undefined) continue;

@@ -10,8 +10,12 @@ import {
   section,
   signalName,
   expected,
+  portNumber,
 } from './fields.js';
 import { procstarAgentSection } from './procstar-schema.js';
+
+export const DEFAULT_API_HOST = '127.0.0.1';
+export const DEFAULT_API_PORT = 5000;
 
 /** `schedule.since`: `now`, or an ISO 8601 time with a UTC offset, compiled to epoch ms. */
 const since = z
@@ -141,6 +145,13 @@ export function createConfigSchema(baseDir: string) {
           }),
         }),
         procstar: section({ agent: procstarAgentSection(baseDir) }),
+        // Ours: Apsis takes the HTTP address from the command line only (a FIXME there).
+        api: section({
+          host: host.nullish(),
+          port: portNumber.nullish(),
+          token: z.string({ error: expected('a string') }).nullish(),
+          token_env: z.string({ error: expected('an environment variable name') }).nullish(),
+        }),
         // Read only by extensions (the sample email action); passed through.
         smtp: z.record(z.string(), z.unknown(), { error: expected('a mapping') }).nullish(),
       },
@@ -190,6 +201,17 @@ export function createConfigSchema(baseDir: string) {
       /** Host groups by name. Default none. Vestigial in Apsis (§9.4). */
       hostGroups: c.host_groups ?? {},
       procstar: { agent: c.procstar.agent },
+      api: {
+        /** Interface the HTTP API listens on. Default `127.0.0.1`; `--host` wins. */
+        host: c.api.host ?? DEFAULT_API_HOST,
+        /** TCP port of the HTTP API. Default 5000; `--port` wins. */
+        port: c.api.port ?? DEFAULT_API_PORT,
+        /**
+         * Token every request and websocket must carry (`Authorization: Bearer …`).
+         * Default env APSIS_API_TOKEN, else the variable named by `api.token_env`, else none.
+         */
+        token: c.api.token ?? null,
+      },
       /** SMTP settings for extensions, as written; null when absent. */
       smtp: c.smtp ?? null,
     }));

@@ -7,3 +7,5 @@ export { JobTable, type JobChanges } from './job-table.js';
 export { RunRegistry } from './run-registry.js';
 export { TransitionBus } from './transition-bus.js';
 export { ExpectedRuns } from './expected-runs.js';
+export { RunFeed, type RunFeedEvent, type RunFeedListener } from './run-feed.js';
+export { RunQueries, runLabels, type RunFilter, type RunPageRequest } from './run-query.js';

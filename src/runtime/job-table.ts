@@ -77,25 +77,24 @@ export class JobTable implements JobLookup {
    * stop schedules, which Apsis leaves out (so it misses stop-only changes).
    */
   replaceDirectoryJobs(jobs: ReadonlyMap<string, Job>): JobChanges {
+    const changes = this.diffDirectoryJobs(jobs);
+    for (const jobId of changes.removed) this.remove(jobId);
+    for (const jobId of [...changes.changed, ...changes.added]) this.add(jobs.get(jobId) as Job);
+    return changes;
+  }
+
+  /** What `replaceDirectoryJobs(jobs)` would change, changing nothing (a dry run). */
+  diffDirectoryJobs(jobs: ReadonlyMap<string, Job>): JobChanges {
     const changes: JobChanges = { removed: [], added: [], changed: [] };
-    for (const [jobId, index] of [...this.indexes]) {
+    for (const [jobId, index] of this.indexes) {
       const old = this.slots[index] as Job;
       if (old.adHoc) continue;
       const next = jobs.get(jobId);
-      if (!next) {
-        this.remove(jobId);
-        changes.removed.push(jobId);
-      } else if (JSON.stringify(jobToJso(old)) !== JSON.stringify(jobToJso(next))) {
-        this.add(next);
+      if (!next) changes.removed.push(jobId);
+      else if (JSON.stringify(jobToJso(old)) !== JSON.stringify(jobToJso(next)))
         changes.changed.push(jobId);
-      }
     }
-    for (const [jobId, job] of jobs) {
-      if (!this.indexes.has(jobId)) {
-        this.add(job);
-        changes.added.push(jobId);
-      }
-    }
+    for (const jobId of jobs.keys()) if (!this.indexes.has(jobId)) changes.added.push(jobId);
     for (const list of Object.values(changes)) list.sort();
     return changes;
   }

@@ -21,6 +21,8 @@ export class RunRegistry {
   private readonly interim = new Map<string, Map<string, RunOutput>>();
   /** Runs whose row exists (or is queued): later writes are updates. */
   private readonly stored = new Set<string>();
+  /** Told of every interim output (the runtime publishes it to the run's followers). */
+  onInterimOutput: ((runId: string, output: RunOutput) => void) | undefined;
 
   get(runId: string): RunRecord | undefined {
     return this.runs.get(runId);
@@ -86,6 +88,7 @@ export class RunRegistry {
     let outputs = this.interim.get(runId);
     if (!outputs) this.interim.set(runId, (outputs = new Map()));
     outputs.set(output.outputId, output);
+    this.onInterimOutput?.(runId, output);
   }
 
   interimOutputs(runId: string): ReadonlyMap<string, RunOutput> | undefined {

@@ -1,4 +1,5 @@
 import type { ActionSpec } from '../actions/index.js';
+import { formatRunId } from '../runs/index.js';
 import { errorMessage } from '../errors.js';
 import { jobSchema, type Job } from '../jobs/index.js';
 import { noOpDriver, type ProgramDrivers, type RunningProgram } from '../programs/index.js';
@@ -11,6 +12,8 @@ import { JobTable, type JobChanges } from './job-table.js';
 import { silentLogger, type Logger } from './logger.js';
 import { Operations } from './operations.js';
 import { RunActors } from './run-actors.js';
+import { RunFeed } from './run-feed.js';
+import { RunQueries } from './run-query.js';
 import { RunRegistry } from './run-registry.js';
 import { Scheduler } from './scheduler.js';
 import { TransitionBus } from './transition-bus.js';
@@ -47,6 +50,9 @@ export class Runtime {
   readonly logger: Logger;
   readonly registry = new RunRegistry();
   readonly bus: TransitionBus;
+  /** Per-run publication of writes, log lines and output, for the API's followers. */
+  readonly feed: RunFeed;
+  readonly queries: RunQueries;
   readonly inspection: Inspection;
   readonly jobs: JobTable;
   readonly runningPrograms = new Map<string, RunningProgram>();
@@ -56,12 +62,22 @@ export class Runtime {
   private stopActions: (() => void) | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
-    const { clock, store, calendars } = options;
+    const { clock, calendars } = options;
     this.clock = clock;
-    this.store = store;
     this.logger = options.logger ?? silentLogger;
     const report = (err: unknown, context: string) =>
       this.logger.error(`${context}: ${errorMessage(err)}`);
+    this.feed = new RunFeed((err) => report(err, 'run follower'));
+    const store = this.feed.wrap(options.store);
+    this.store = store;
+    this.registry.onInterimOutput = (runId, output) => {
+      const { outputId, name, contentType, length } = output;
+      this.feed.publish(runId, {
+        type: 'output',
+        runId,
+        output: { outputId, name, contentType, length },
+      });
+    };
     this.bus = new TransitionBus((err) => report(err, 'transition listener'));
     this.inspection = new Inspection(clock);
     this.jobs = new JobTable(options.jobs.values());
@@ -107,6 +123,12 @@ export class Runtime {
     );
     late.scheduler = scheduler;
     this.scheduler = scheduler;
+    this.queries = new RunQueries({
+      store,
+      registry: this.registry,
+      scheduler,
+      jobs: this.jobs,
+    });
     this.operations = new Operations({
       clock,
       store,
@@ -144,13 +166,18 @@ export class Runtime {
    * Swaps in a reloaded jobs directory (apsis-model.md §1.6): expected runs of
    * removed and changed jobs are dropped, and those of changed and added jobs
    * generated afresh. Runs already created keep their bound program.
+   * `unscheduled` lists the ids of the expected runs dropped.
    */
-  replaceJobs(jobs: ReadonlyMap<string, Job>): JobChanges {
+  replaceJobs(jobs: ReadonlyMap<string, Job>): JobChanges & { unscheduled: string[] } {
     const before = new Map(this.jobs.entries().map(([index, job]) => [job.jobId, index]));
     const changes = this.jobs.replaceDirectoryJobs(jobs);
+    const unscheduled: string[] = [];
     for (const jobId of [...changes.removed, ...changes.changed]) {
       const index = before.get(jobId);
-      if (index !== undefined) this.scheduler.expected.removeJob(index);
+      if (index === undefined) continue;
+      for (const entry of this.scheduler.expected.entries({ jobIndex: index }))
+        unscheduled.push(formatRunId(entry.runNumber));
+      this.scheduler.expected.removeJob(index);
     }
     const regenerate = [...changes.added, ...changes.changed]
       .map((jobId) => this.jobs.indexOf(jobId))
@@ -159,7 +186,7 @@ export class Runtime {
       this.scheduler.jobsChanged(regenerate);
       this.bus.recheckInstances();
     }
-    return changes;
+    return { ...changes, unscheduled };
   }
 
   private loadAdHocJobs(): Job[] {

@@ -88,7 +88,7 @@ export interface RunStore {
   getOutput(runId: string, outputId: string): RunOutput | undefined;
   /** An output's stored length in bytes (committed), or 0 when it has none. */
   outputLength(runId: string, outputId: string): number;
-  /** An output's bytes, decompressed a stored chunk at a time. */
+  /** An output's bytes, decompressed a stored chunk at a time (one chunk if it was put whole). */
   outputChunks(runId: string, outputId: string): Iterable<Uint8Array>;
   /** Undefined until first set (`apsisctl create` sets it; `openDatabase` with `create` does not). */
   clockTime(): Time | undefined;
@@ -326,7 +326,14 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       }),
     outputLength: (runId, outputId) =>
       read('outputLength', () => stmts.outputLength.get(runId, outputId) ?? 0),
-    outputChunks: (runId, outputId) => read('outputChunks', () => chunksOf(runId, outputId)),
+    outputChunks: (runId, outputId) =>
+      read('outputChunks', (): Iterable<Uint8Array> => {
+        const row = stmts.getOutput.get(runId, outputId);
+        if (row === undefined) return [];
+        if (row.compression === CHUNKED) return chunksOf(runId, outputId);
+        // An output put whole is one chunk.
+        return [decodeOutput(`output ${outputId} of ${runId}`, row.compression, row.data)];
+      }),
     clockTime: () => read('clockTime', () => stmts.clockTime.get()),
     jobs: () =>
       read('jobs', () =>

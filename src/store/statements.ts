@@ -135,13 +135,25 @@ export interface RunQuery {
   readonly minTimestamp?: Time;
   /** Runs whose last transition was before this time (exclusive, so ranges tile). */
   readonly maxTimestamp?: Time;
-  /** At most this many runs: the lowest-numbered that match. */
+  /** Runs that have each of these args (and perhaps others), as Apsis's arg filters match. */
+  readonly argsInclude?: Readonly<Record<string, string>>;
+  /** Runs whose job had every one of these labels when the run was created. */
+  readonly labels?: readonly string[];
+  /** Only these run numbers. */
+  readonly runNumbers?: readonly number[];
+  /** Run numbers above this (exclusive): the keyset cursor of an ascending page. */
+  readonly afterNumber?: number;
+  /** Run numbers below this (exclusive): the keyset cursor of a descending page. */
+  readonly beforeNumber?: number;
+  /** Highest run number first. Default ascending. */
+  readonly descending?: boolean;
+  /** At most this many runs: the first that match, in order. */
   readonly limit?: number;
 }
 
 /**
  * Prepares `queryRuns` statements on demand, one per combination of filters
- * used (at most 64), each cached for the life of the store. States go in as a
+ * used (at most a few hundred), each cached for the life of the store. States go in as a
  * JSON array so any number of them shares one statement.
  */
 export class RunQueryCache {
@@ -167,6 +179,35 @@ export class RunQueryCache {
       add('states', 'state IN (SELECT value FROM json_each(@states))', JSON.stringify(q.states));
     if (q.minTimestamp !== undefined) add('min', 'timestamp >= @min', q.minTimestamp);
     if (q.maxTimestamp !== undefined) add('max', 'timestamp < @max', q.maxTimestamp);
+    if (q.argsInclude !== undefined) {
+      const entries = Object.entries(q.argsInclude);
+      add(
+        'args_include',
+        '(SELECT count(*) FROM json_each(@args_include) f JOIN json_each(runs.args) a' +
+          ' ON a.key = f.key AND a.value = f.value) = @args_include_count',
+        JSON.stringify(Object.fromEntries(entries)),
+      );
+      params.args_include_count = entries.length;
+    }
+    if (q.labels !== undefined) {
+      const labels = [...new Set(q.labels)];
+      add(
+        'labels',
+        "(SELECT count(DISTINCT l.value) FROM json_each(runs.meta, '$.job.labels') l" +
+          ' WHERE l.value IN (SELECT value FROM json_each(@labels))) = @labels_count',
+        JSON.stringify(labels),
+      );
+      params.labels_count = labels.length;
+    }
+    if (q.runNumbers !== undefined)
+      add(
+        'numbers',
+        'rowid IN (SELECT value FROM json_each(@numbers))',
+        JSON.stringify(q.runNumbers),
+      );
+    if (q.afterNumber !== undefined) add('after', 'rowid > @after', q.afterNumber);
+    if (q.beforeNumber !== undefined) add('before', 'rowid < @before', q.beforeNumber);
+    if (q.descending) key += 'desc;';
     if (q.limit !== undefined) {
       params.limit = q.limit;
       key += 'limit;';
@@ -176,7 +217,7 @@ export class RunQueryCache {
       const sql =
         `SELECT ${RUN_COLUMNS} FROM runs` +
         (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-        ' ORDER BY rowid' +
+        ` ORDER BY rowid${q.descending ? ' DESC' : ''}` +
         (q.limit !== undefined ? ' LIMIT @limit' : '');
       stmt = this.db.prepare<[Record<string, unknown>], RunRow>(sql);
       this.cache.set(key, stmt);

@@ -187,7 +187,10 @@ describe('scheduling', () => {
         c: HOURLY,
       }),
     );
-    assert.deepEqual(changes, { removed: ['b'], added: ['c'], changed: ['a'] });
+    assert.deepEqual(
+      { ...changes, unscheduled: changes.unscheduled.length },
+      { removed: ['b'], added: ['c'], changed: ['a'], unscheduled: 48 },
+    );
     await t.settle();
     assert.equal(t.runtime.scheduler.expected.size, 12 + 24);
     await t.advance(2 * 3_600_000);

@@ -1,0 +1,2 @@
+export { createApi, type ApiServer } from './app.js';
+export type { ApiOptions, LoadedJobs } from './context.js';

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { NoAgentServerError } from '../../errors.js';
+import type { AgentServer } from '../../procstar/index.js';
+import type { ApiContext } from '../context.js';
+
+/** `/api/procstar/*` (apsis-interfaces.md §2.9). */
+export function procstarRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const agents = (): AgentServer => {
+    if (!ctx.agents) throw new NoAgentServerError();
+    return ctx.agents;
+  };
+
+  app.get('/api/procstar/connections', () =>
+    Object.fromEntries(
+      agents()
+        .connectionViews()
+        .map((c) => [c.conn_id, c]),
+    ),
+  );
+
+  app.get('/api/procstar/groups', () => agents().groups());
+}

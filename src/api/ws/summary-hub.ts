@@ -1,0 +1,213 @@
+import type { AgentConnectionView, AgentServer } from '../../procstar/index.js';
+import { isFinished } from '../../runs/index.js';
+import type { Runtime } from '../../runtime/index.js';
+import type { RunRecord } from '../../store/index.js';
+import type { Clock, TimerHandle } from '../../time/index.js';
+import { runSummaryJso } from '../run-jso.js';
+import { CLOSE, type ClientSocket } from './client-socket.js';
+
+/** A summary message, serialized once for every subscriber. */
+interface Published {
+  readonly seq: number;
+  readonly json: string;
+}
+
+export interface SummaryHubOptions {
+  readonly runtime: Runtime;
+  readonly agents: AgentServer | null;
+  readonly clock: Clock;
+  /** Live messages are sent in batches, this long after the first of a batch (Apsis: 500 ms). */
+  readonly batchMs?: number;
+  /** Messages kept for clients that resume (`?resume=SEQ`). */
+  readonly resumeWindow?: number;
+  /** A client this many messages behind is dropped (it may resume). */
+  readonly maxQueued?: number;
+}
+
+/** Largest frame, in messages (Apsis: 4096 live, 65 536 in the snapshot). */
+export const FRAME_MESSAGES = 4096;
+
+/**
+ * One subscriber's queue. Bounded: a client that falls `maxQueued` messages
+ * behind, or whose socket holds more than its high-water mark unsent, is
+ * closed with 1013 and the sequence number to resume from, instead of the
+ * server buffering for it without limit (Apsis's LIMIT, §3.1).
+ */
+export class SummarySubscriber {
+  private queue: string[] = [];
+  private timer: TimerHandle | undefined;
+  /** While the snapshot is sent, live messages wait here. */
+  private holding = true;
+  lastSeq: number;
+
+  constructor(
+    private readonly hub: SummaryHub,
+    readonly socket: ClientSocket,
+    fromSeq: number,
+  ) {
+    this.lastSeq = fromSeq;
+  }
+
+  push(message: Published): void {
+    if (this.socket.isClosed) return;
+    this.queue.push(message.json);
+    this.lastSeq = message.seq;
+    if (this.queue.length > this.hub.maxQueued || (!this.holding && this.socket.isSlow)) {
+      this.drop();
+      return;
+    }
+    if (!this.holding) this.schedule();
+  }
+
+  /** The snapshot is out: send what queued meanwhile, then live. */
+  release(): void {
+    this.holding = false;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.queue.length === 0) return;
+    this.timer = this.hub.clock.setTimeout(() => this.flush(), this.hub.batchMs);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const queue = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queue.length; i += FRAME_MESSAGES)
+      this.socket.send(`[${queue.slice(i, i + FRAME_MESSAGES).join(',')}]`);
+  }
+
+  drop(): void {
+    this.queue = [];
+    if (this.timer !== undefined) this.hub.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.socket.close(CLOSE.tryAgainLater, `too slow; resume=${this.resumeFrom}`);
+  }
+
+  /** Where this client can resume: the last message it was sent for certain. */
+  get resumeFrom(): number {
+    return this.lastSeq - this.queue.length;
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.hub.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+  }
+}
+
+/**
+ * The summary stream's publisher (apsis-interfaces.md §3.1): every run
+ * transition, job change and agent connection change becomes one message,
+ * serialized once, numbered, kept in a window for resuming clients, and
+ * queued to each subscriber.
+ */
+export class SummaryHub {
+  readonly clock: Clock;
+  readonly batchMs: number;
+  readonly maxQueued: number;
+  private readonly resumeWindow: number;
+  private readonly subscribers = new Set<SummarySubscriber>();
+  private readonly ring: (Published | undefined)[];
+  private ringNext = 0;
+  private seq = 0;
+  /** States of runs not yet finished, to tell a transition from a metadata write. */
+  private readonly liveStates = new Map<string, string>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(options: SummaryHubOptions) {
+    this.clock = options.clock;
+    this.batchMs = options.batchMs ?? 500;
+    this.maxQueued = options.maxQueued ?? 100_000;
+    this.resumeWindow = options.resumeWindow ?? 50_000;
+    this.ring = new Array<Published | undefined>(this.resumeWindow);
+    this.unsubscribe.push(options.runtime.bus.subscribe((run) => this.runWritten(run)));
+    if (options.agents)
+      this.unsubscribe.push(
+        options.agents.onChange((conn) =>
+          typeof conn === 'string'
+            ? this.publish({ type: 'agent_conn_delete', conn_id: conn })
+            : this.publish(agentConnMessage(conn)),
+        ),
+      );
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** The sequence number of the latest message. */
+  get latest(): number {
+    return this.seq;
+  }
+
+  private runWritten(run: RunRecord): void {
+    const before = this.liveStates.get(run.runId);
+    if (before === run.state) return; // a metadata write, not a transition
+    if (isFinished(run.state)) this.liveStates.delete(run.runId);
+    else this.liveStates.set(run.runId, run.state);
+    if (this.subscribers.size === 0 && this.resumeWindow === 0) return;
+    this.publish({ type: 'run_transition', run_summary: runSummaryJso(run) });
+  }
+
+  publish(message: Record<string, unknown>): void {
+    const seq = ++this.seq;
+    const published = { seq, json: JSON.stringify({ ...message, seq }) };
+    if (this.ring.length > 0) {
+      this.ring[this.ringNext] = published;
+      this.ringNext = (this.ringNext + 1) % this.ring.length;
+    }
+    for (const subscriber of this.subscribers) subscriber.push(published);
+  }
+
+  /**
+   * Subscribes a socket. With `resume`, queues the messages after that
+   * sequence number and returns true, if the window still holds them all;
+   * otherwise the caller sends a snapshot first.
+   */
+  subscribe(
+    socket: ClientSocket,
+    resume?: number,
+  ): { subscriber: SummarySubscriber; resumed: boolean } {
+    const subscriber = new SummarySubscriber(this, socket, this.seq);
+    let resumed = false;
+    if (resume !== undefined && resume <= this.seq) {
+      const missed = this.since(resume);
+      if (missed) {
+        for (const message of missed) subscriber.push(message);
+        resumed = true;
+      }
+    }
+    this.subscribers.add(subscriber);
+    socket.onClose = () => {
+      subscriber.stop();
+      this.subscribers.delete(subscriber);
+    };
+    return { subscriber, resumed };
+  }
+
+  /** Messages after `seq`, or undefined when some have left the window. */
+  private since(seq: number): Published[] | undefined {
+    const count = this.seq - seq;
+    if (count === 0) return [];
+    if (count > this.ring.length) return undefined;
+    const out: Published[] = [];
+    for (let k = count; k > 0; k--) {
+      const message = this.ring[(this.ringNext - k + this.ring.length) % this.ring.length];
+      if (!message || message.seq !== this.seq - k + 1) return undefined;
+      out.push(message);
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const subscriber of [...this.subscribers])
+      subscriber.socket.close(1001, 'server stopping');
+  }
+}
+
+export function agentConnMessage(conn: AgentConnectionView): Record<string, unknown> {
+  return { type: 'agent_conn', conn };
+}
