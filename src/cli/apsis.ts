@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { addAgentCommand } from './agent.js';
+import { addClientCommands, addConnectionOptions, processClientDeps } from './client/index.js';
 import { processIo } from './context.js';
 import { packageVersion } from './version.js';
 
 /**
- * `apsis`: the user client. Its commands talk to the daemon's HTTP API; this
- * release has only those that need no server.
+ * `apsis`: the user client. Its commands talk to the daemon's HTTP API
+ * (docs/cli.md); `agent` runs a procstar agent.
  */
 export function createApsis(): Command {
   const program = new Command('apsis')
     .description('Apsis scheduler client.')
     .version(packageVersion(), '-V, --version', 'print the client version')
-    .option('--host <host>', 'server host (default: APSIS_HOST or localhost)')
-    .option('--port <port>', 'server port (default 5000)')
+    // Global options go before the command, as in Apsis: `agent` has its own
+    // `--token`, and `adhoc` passes everything after TIME to the command.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride((err) => {
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
+  addConnectionOptions(program);
 
   program
     .command('version')
@@ -26,6 +29,7 @@ export function createApsis(): Command {
       processIo.out(`client version: ${packageVersion()}\n`);
     });
 
+  addClientCommands(program, processClientDeps());
   addAgentCommand(program, processIo);
   return program;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { checkJobs } from './check-jobs.js';
+import { addConnectionOptions, addCtlClientCommands, processClientDeps } from './client/index.js';
 import { processIo } from './context.js';
 import { createDb } from './create-db.js';
 import { preview } from './preview.js';
@@ -17,11 +18,15 @@ export function createApsisctl(): Command {
       'Apsis scheduler administration: check and preview job directories, run the daemon.',
     )
     .version(packageVersion(), '-V, --version', 'print the client version')
+    // Global options go before the command: `serve` has its own --host/--port
+    // (where to listen), `preview` its own --tz.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride((err) => {
       // commander exits 1 on usage errors; Apsis's argparse exits 2.
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
+  addConnectionOptions(program);
 
   program
     .command('check-jobs')
@@ -86,12 +91,8 @@ export function createApsisctl(): Command {
       runCommand('apsisctl', processIo, async () => createDb(path, processIo, Date.now())),
     );
 
-  program
-    .command('version')
-    .description('print the client version')
-    .action(() => {
-      processIo.out(`client version: ${packageVersion()}\n`);
-    });
+  // reload-jobs, restart, shut-down, version: calls to the running daemon.
+  addCtlClientCommands(program, processClientDeps());
 
   program.addOption(
     new Option('--log-level <level>', 'log level').choices([
