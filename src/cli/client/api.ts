@@ -25,9 +25,6 @@ import { BadResponseError } from './errors.js';
 const V1 = '/api/v1';
 const empty = z.unknown();
 
-/** Arg names that collide with the run query's own parameters go with a `_` (spec §2.3). */
-const RESERVED_QUERY_NAMES = new Set(['job_id', 'run_id', 'state', 'since', 'summary']);
-
 export interface RunQuery {
   jobId?: string;
   runIds?: string[];
@@ -104,8 +101,11 @@ export function createApi(connection: Connection, fetchImpl?: typeof fetch): Aps
         ['job_id', q.jobId],
         ['state', q.state],
         ['since', q.since],
+        // Arg filters go as `_NAME`: Apsis and this daemon both strip one leading
+        // `_` (spec §2.3), so an arg named like a parameter (`state`, `summary`,
+        // `limit`) is not taken for one. Apsis's client prefixed only four names.
         ...Object.entries(q.args ?? {}).map(([name, value]): [string, string] => [
-          RESERVED_QUERY_NAMES.has(name) ? `_${name}` : name,
+          `_${name}`,
           value,
         ]),
       ];

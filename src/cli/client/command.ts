@@ -77,6 +77,7 @@ function zoneFor(flags: GlobalFlags, deps: ClientDeps): TimeZone {
 
 function formatApiError(err: ApiError, paint: Paint): string {
   let out = `${paint('bold', `${paint('error', 'Error:')} ${err.error}`)} [API status: ${err.status}]\n`;
+  if (err.status === 401) out += 'Give the API token with --token or APSIS_TOKEN.\n';
   for (const { jobId, message } of err.jobErrors) {
     out += `- ${paint('job', jobId)}\n${message
       .split('\n')
