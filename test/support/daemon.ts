@@ -24,7 +24,9 @@ export class Daemon {
 
   constructor(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
     const bin = join(repoRoot, 'dist', 'src', 'cli', 'apsisctl.js');
-    this.child = spawn(process.execPath, [bin, 'serve', ...args], {
+    // Tests run daemons side by side: each API takes a free port unless told one.
+    const port = args.includes('--port') ? [] : ['--port', '0'];
+    this.child = spawn(process.execPath, [bin, 'serve', ...port, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,6 +84,12 @@ export class Daemon {
         reject(new Error(`daemon exited before ${String(msg)}; stderr: ${this.stderr}`));
       });
     });
+  }
+
+  /** The API's base URL (`http://127.0.0.1:PORT`), once it listens. */
+  async apiUrl(): Promise<string> {
+    const line = await this.waitFor(/^API listening on /);
+    return `http://127.0.0.1:${String(line.port)}`;
   }
 
   kill(signal: NodeJS.Signals): void {

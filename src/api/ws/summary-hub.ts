@@ -16,7 +16,7 @@ export interface SummaryHubOptions {
   readonly runtime: Runtime;
   readonly agents: AgentServer | null;
   readonly clock: Clock;
-  /** Live messages are sent in batches, this long after the first of a batch (Apsis: 500 ms). */
+  /** Live messages are sent in batches, this long after the first of a batch. Default 100 ms (Apsis: 500). */
   readonly batchMs?: number;
   /** Messages kept for clients that resume (`?resume=SEQ`). */
   readonly resumeWindow?: number;
@@ -118,7 +118,7 @@ export class SummaryHub {
 
   constructor(options: SummaryHubOptions) {
     this.clock = options.clock;
-    this.batchMs = options.batchMs ?? 500;
+    this.batchMs = options.batchMs ?? 100;
     this.maxQueued = options.maxQueued ?? 100_000;
     this.resumeWindow = options.resumeWindow ?? 50_000;
     this.ring = new Array<Published | undefined>(this.resumeWindow);
