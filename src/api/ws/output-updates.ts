@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { RunNotFoundError } from '../../errors.js';
+import { RunNotFoundError, errorMessage } from '../../errors.js';
 import { isFinished } from '../../runs/index.js';
 import type { ApiContext } from '../context.js';
 import { OutputSource } from '../output-source.js';
@@ -44,10 +44,13 @@ export function outputUpdatesRoute(app: FastifyInstance, ctx: ApiContext): void 
     { websocket: true },
     (ws, request) => {
       const socket = new ClientSocket(ws);
-      const start = intParam(request.query as Query, 'start', {
-        min: 0,
-        max: Number.MAX_SAFE_INTEGER,
-      });
+      let start: number | undefined;
+      try {
+        start = intParam(request.query as Query, 'start', { min: 0, max: Number.MAX_SAFE_INTEGER });
+      } catch (err) {
+        socket.close(CLOSE.policy, errorMessage(err));
+        return;
+      }
       const { output_id: outputId } = request.params;
       let run;
       try {

@@ -5,7 +5,8 @@ import { jobApiJso } from '../describe.js';
 import { hasFlag, intParam, type Query } from '../params.js';
 import { lookbackStart } from '../routes/runs.js';
 import { runSummaryJso } from '../run-jso.js';
-import { ClientSocket } from './client-socket.js';
+import { ClientSocket, CLOSE } from './client-socket.js';
+import { errorMessage } from '../../errors.js';
 import { agentConnMessage, FRAME_MESSAGES, type SummarySubscriber } from './summary-hub.js';
 
 /**
@@ -24,7 +25,14 @@ export function summaryRoute(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/v1/summary', { websocket: true }, (ws, request) => {
     const socket = new ClientSocket(ws);
     const query = request.query as Query;
-    const resume = intParam(query, 'resume', { min: 0, max: Number.MAX_SAFE_INTEGER });
+    let resume: number | undefined;
+    try {
+      resume = intParam(query, 'resume', { min: 0, max: Number.MAX_SAFE_INTEGER });
+    } catch (err) {
+      // A bad parameter closes the socket with the reason (an exception here would just cut it).
+      socket.close(CLOSE.policy, errorMessage(err));
+      return;
+    }
     const { subscriber, resumed } = ctx.summary.subscribe(socket, resume);
     const init = hasFlag(request.url, 'init') || (resume !== undefined && !resumed);
     if (!init) {
