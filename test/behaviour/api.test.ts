@@ -59,7 +59,7 @@ program:
 `;
 
 describe('the HTTP API of the daemon', () => {
-  it('schedules a real process, follows its output live, signals and stops it (SIGTERM ignored, then SIGKILL), and restarts on request', async () => {
+  it('lists its agents, schedules a real process, streams its transitions and output live, signals and stops it (SIGTERM ignored, then SIGKILL), and restarts on request', async () => {
     const dir = tempDir('apsis-api-');
     const agentPort = await freePort();
     writeFiles(dir, {
@@ -94,6 +94,30 @@ procstar:
     assert.equal((await fetch(`${base}/api/v1/alive`)).status, 401);
     assert.deepEqual(await call(base, 'GET', '/api/v1/running'), {});
 
+    // The built-in agent is listed, by connection and by group, and on the summary stream.
+    const conns = await until('the built-in agent to connect', async () => {
+      const c = await call(base, 'GET', '/api/procstar/connections');
+      return Object.keys(c).length > 0 ? c : undefined;
+    });
+    const [conn] = Object.values(conns) as any[];
+    assert.equal(conn.info.conn.group_id, 'default');
+    assert.equal(conn.shutdown_state, 'active');
+    assert.equal(typeof conn.info.proc.pid, 'number');
+    const groups = await call(base, 'GET', '/api/procstar/groups');
+    assert.deepEqual(
+      groups.default.map((c: any) => c.conn_id),
+      Object.keys(conns),
+    );
+    const summary = new WebSocket(`${base.replace('http', 'ws')}/api/v1/summary?init`, {
+      headers: { authorization: 'Bearer s3cret' },
+    });
+    const messages: any[] = [];
+    summary.on('message', (data) => messages.push(...(JSON.parse(data.toString()) as any[])));
+    await until('the snapshot', async () =>
+      messages.some((m) => m.type === 'agent_conn') ? true : undefined,
+    );
+    assert.ok(messages.some((m) => m.type === 'job' && m.job.job_id === 'stubborn'));
+
     const created = await call(base, 'POST', '/api/v1/runs', {
       job_id: 'stubborn',
       args: { label: 'world' },
@@ -115,6 +139,18 @@ procstar:
       frames[0]!.toString(),
       /^Content-Type: application\/octet-stream\r\nContent-Range: bytes=0-/,
     );
+
+    await until('the run_transition to running', async () =>
+      messages.some(
+        (m) =>
+          m.type === 'run_transition' &&
+          m.run_summary.run_id === runId &&
+          m.run_summary.state === 'running',
+      )
+        ? true
+        : undefined,
+    );
+    summary.close();
 
     await call(base, 'PUT', `/api/v1/runs/${runId}/signal/USR1`);
     await until('the USR1 trap', async () => (text().includes('got USR1') ? true : undefined));
