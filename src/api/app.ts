@@ -16,6 +16,12 @@ import { summaryRoute } from './ws/summary.js';
 
 /** Apsis's request body limit (§1.1). */
 const BODY_LIMIT = 100 * 1024 * 1024;
+/** Routes that answer while stored runs are being restored. */
+const HEALTH_ROUTES: ReadonlySet<string> = new Set([
+  '/api/v1/alive',
+  '/api/v1/running',
+  '/api/control/version',
+]);
 /** Largest message a websocket client may send (they are ignored anyway). */
 const WS_MAX_PAYLOAD = 1024 * 1024;
 
@@ -43,9 +49,10 @@ export async function createApi(options: ApiOptions): Promise<ApiServer> {
   });
   const ctx: ApiContext = { ...options, summary };
 
-  // An empty body is no body (Apsis: None), whatever the content type says.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  // Every body is read as JSON whatever its content type, as Apsis does
+  // (`curl -d` sends form-encoded JSON); an empty body is no body (Apsis: None).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') {
       done(null, undefined);
@@ -63,6 +70,11 @@ export async function createApi(options: ApiOptions): Promise<ApiServer> {
     const token = options.token;
     app.addHook('onRequest', async (request) => checkToken(request, token));
   }
+  // The daemon listens while it restores stored runs; until then only the
+  // health routes answer, so no request sees or operates on a half-restored state.
+  app.addHook('preHandler', async (request) => {
+    if (!HEALTH_ROUTES.has(request.routeOptions.url ?? '')) await options.ready;
+  });
 
   app.setErrorHandler((err: FastifyError | SchedulerError | Error, request, reply) => {
     if (err instanceof SchedulerError) {
