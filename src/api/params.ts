@@ -15,7 +15,8 @@ export function hasFlag(url: string, name: string): boolean {
   if (q < 0) return false;
   for (const part of url.slice(q + 1).split('&')) {
     const [key, value] = part.split('=', 2);
-    if (key === name) return value === undefined || value === '' || toBool(value, name) === true;
+    if (key === name)
+      return value === undefined || value === '' || toBool(value, `query ${name}`) === true;
   }
   return false;
 }

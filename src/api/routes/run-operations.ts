@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BadRequestError } from '../../errors.js';
+import { toSignalName } from '../../programs/index.js';
 import { isState } from '../../runs/index.js';
 import type { ScheduleRequest } from '../../runtime/index.js';
 import type { RunRecord } from '../../store/index.js';
@@ -128,7 +129,8 @@ export function runOperationRoutes(app: FastifyInstance, ctx: ApiContext): void 
     url: '/api/v1/runs/:run_id/signal/:signal',
     handler: async (request) => {
       const { signal } = request.params;
-      await ops.signal(request.params.run_id, /^\d+$/.test(signal) ? Number(signal) : signal);
+      const name = parseField('path signal', () => toSignalName(signal));
+      await ops.signal(request.params.run_id, name);
       return {};
     },
   });

@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { RunNotFoundError, errorMessage } from '../../errors.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RunNotFoundError } from '../../errors.js';
 import { isFinished } from '../../runs/index.js';
 import type { ApiContext } from '../context.js';
 import { OutputSource } from '../output-source.js';
 import { intParam, type Query } from '../params.js';
 import { ClientSocket, CLOSE } from './client-socket.js';
+import { websocketRoute } from './route.js';
 
 /** Largest frame's data; a longer stretch of output goes in several frames. */
 const FRAME_BYTES = 1024 * 1024;
@@ -39,18 +40,16 @@ export function outputUpdatesRoute(app: FastifyInstance, ctx: ApiContext): void 
   const { runtime } = ctx;
   const outputs = new OutputSource(runtime);
 
-  app.get<{ Params: { run_id: string; output_id: string } }>(
+  const startParam = (request: FastifyRequest) =>
+    intParam(request.query as Query, 'start', { min: 0, max: Number.MAX_SAFE_INTEGER });
+
+  websocketRoute<{ run_id: string; output_id: string }>(
+    app,
     '/api/v1/runs/:run_id/output/:output_id/updates',
-    { websocket: true },
+    (request) => void startParam(request),
     (ws, request) => {
       const socket = new ClientSocket(ws);
-      let start: number | undefined;
-      try {
-        start = intParam(request.query as Query, 'start', { min: 0, max: Number.MAX_SAFE_INTEGER });
-      } catch (err) {
-        socket.close(CLOSE.policy, errorMessage(err));
-        return;
-      }
+      const start = startParam(request);
       const { output_id: outputId } = request.params;
       let run;
       try {

@@ -6,6 +6,7 @@ import { OutputSource } from '../output-source.js';
 import { hasFlag } from '../params.js';
 import { logEntryJso, runMetaJso, runSummaryJso } from '../run-jso.js';
 import { ClientSocket, CLOSE } from './client-socket.js';
+import { websocketRoute } from './route.js';
 
 function outputsJso(outputs: readonly OutputInfo[]): Record<string, unknown> {
   return Object.fromEntries(
@@ -28,9 +29,10 @@ export function runUpdatesRoute(app: FastifyInstance, ctx: ApiContext): void {
   const { runtime } = ctx;
   const outputs = new OutputSource(runtime);
 
-  app.get<{ Params: { run_id: string } }>(
+  websocketRoute<{ run_id: string }>(
+    app,
     '/api/v1/runs/:run_id/updates',
-    { websocket: true },
+    (request) => void hasFlag(request.url, 'init'),
     (ws, request) => {
       const socket = new ClientSocket(ws);
       let run;

@@ -1,12 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ApiContext } from '../context.js';
 import { jobApiJso } from '../describe.js';
 import { hasFlag, intParam, type Query } from '../params.js';
 import { lookbackStart } from '../routes/runs.js';
 import { runSummaryJso } from '../run-jso.js';
-import { ClientSocket, CLOSE } from './client-socket.js';
-import { errorMessage } from '../../errors.js';
+import { ClientSocket } from './client-socket.js';
+import { websocketRoute } from './route.js';
 import { agentConnMessage, FRAME_MESSAGES, type SummarySubscriber } from './summary-hub.js';
 
 /**
@@ -22,17 +22,15 @@ import { agentConnMessage, FRAME_MESSAGES, type SummarySubscriber } from './summ
  * server still holds it (otherwise it gets the snapshot, as with `init`).
  */
 export function summaryRoute(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/api/v1/summary', { websocket: true }, (ws, request) => {
+  const resumeParam = (request: FastifyRequest) =>
+    intParam(request.query as Query, 'resume', { min: 0, max: Number.MAX_SAFE_INTEGER });
+  const validate = (request: FastifyRequest) => {
+    resumeParam(request);
+    hasFlag(request.url, 'init');
+  };
+  websocketRoute(app, '/api/v1/summary', validate, (ws, request) => {
     const socket = new ClientSocket(ws);
-    const query = request.query as Query;
-    let resume: number | undefined;
-    try {
-      resume = intParam(query, 'resume', { min: 0, max: Number.MAX_SAFE_INTEGER });
-    } catch (err) {
-      // A bad parameter closes the socket with the reason (an exception here would just cut it).
-      socket.close(CLOSE.policy, errorMessage(err));
-      return;
-    }
+    const resume = resumeParam(request);
     const { subscriber, resumed } = ctx.summary.subscribe(socket, resume);
     const init = hasFlag(request.url, 'init') || (resume !== undefined && !resumed);
     if (!init) {
