@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import { OutputNotFoundError } from '../../errors.js';
+import { BadRequestError, OutputNotFoundError } from '../../errors.js';
 import type { ApiContext } from '../context.js';
 import { OutputSource } from '../output-source.js';
 import { findRun } from './runs.js';
@@ -50,7 +50,16 @@ export function outputRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const range = parseRange(request.headers.range, info.length);
       reply.header('Content-Type', info.contentType).header('Accept-Ranges', 'bytes');
       if (range === 'bad') {
-        return reply.code(416).header('Content-Range', `bytes */${info.length}`).send();
+        // Every error is JSON; 416 is the status HTTP gives an unsatisfiable range.
+        const error = new BadRequestError(
+          'header range',
+          `${String(request.headers.range)} is outside the output, which has ${info.length} bytes`,
+        );
+        return reply
+          .code(416)
+          .header('Content-Range', `bytes */${info.length}`)
+          .type('application/json; charset=utf-8')
+          .send({ error: error.message, code: error.code });
       }
       const [start, end] = range ?? [0, info.length];
       if (range)
