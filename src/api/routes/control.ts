@@ -30,7 +30,12 @@ export function controlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (!loaded.ok) {
       return reply.code(400).send({
         error: `errors loading jobs in ${ctx.jobDir}`,
-        job_errors: loaded.problems.map((p) => [p.jobId, formatJobProblem(p)]),
+        code: 'jobs_dir',
+        // Apsis's `[job_id, message]`: the message does not repeat the job id.
+        job_errors: loaded.problems.map((p) => [
+          p.jobId,
+          formatJobProblem(p).slice(p.jobId.length + 2),
+        ]),
       });
     }
     if (dryRun) return { ...runtime.jobs.diffDirectoryJobs(loaded.jobs), dry_run: true };
