@@ -3,6 +3,7 @@ import { isFinished } from '../../runs/index.js';
 import type { Runtime } from '../../runtime/index.js';
 import type { RunRecord } from '../../store/index.js';
 import type { Clock, TimerHandle } from '../../time/index.js';
+import { agentConnJso } from '../agent-conn-jso.js';
 import { runSummaryJso } from '../run-jso.js';
 import { CLOSE, type ClientSocket } from './client-socket.js';
 
@@ -209,5 +210,5 @@ export class SummaryHub {
 }
 
 export function agentConnMessage(conn: AgentConnectionView): Record<string, unknown> {
-  return { type: 'agent_conn', conn };
+  return { type: 'agent_conn', conn: agentConnJso(conn) };
 }
