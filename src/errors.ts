@@ -36,6 +36,11 @@ export const errorCodes = {
   no_agent_server: { httpStatus: 400, summary: 'the procstar agent server is not enabled' },
   run_not_found: { httpStatus: 404, summary: 'no run has the given id' },
   output_not_found: { httpStatus: 404, summary: 'the run has no output of the given id' },
+  actor_not_found: {
+    httpStatus: 404,
+    summary: 'no live or recently stopped actor has the given id',
+  },
+  machine_not_found: { httpStatus: 404, summary: 'no state machine has the given name' },
   operation_refused: {
     httpStatus: 409,
     summary: 'the run is not in a state that allows the operation',
@@ -247,6 +252,26 @@ export class OutputNotFoundError extends SchedulerError {
     readonly outputId: string,
   ) {
     super('output_not_found', `no output ${outputId} for ${runId}`);
+  }
+}
+
+/** No actor has this id: it never existed, or stopped more than the keep time ago (docs/inspection.md). */
+export class ActorNotFoundError extends SchedulerError {
+  constructor(readonly actorId: string) {
+    super(
+      'actor_not_found',
+      `unknown actor ID: ${actorId} (stopped actors are forgotten after 15 s; GET /api/v1/actors lists the live ones)`,
+    );
+  }
+}
+
+/** No state machine has this name. */
+export class MachineNotFoundError extends SchedulerError {
+  constructor(
+    readonly machine: string,
+    readonly known: readonly string[],
+  ) {
+    super('machine_not_found', `unknown machine: ${machine} (machines: ${known.join(', ')})`);
   }
 }
 

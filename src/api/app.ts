@@ -4,11 +4,13 @@ import { NoRouteError, SchedulerError, errorMessage } from '../errors.js';
 import { checkToken } from './auth.js';
 import type { ApiContext, ApiOptions } from './context.js';
 import { controlRoutes } from './routes/control.js';
+import { inspectionRoutes } from './routes/inspection.js';
 import { jobRoutes } from './routes/jobs.js';
 import { outputRoutes } from './routes/outputs.js';
 import { procstarRoutes } from './routes/procstar.js';
 import { runOperationRoutes } from './routes/run-operations.js';
 import { runsRoutes } from './routes/runs.js';
+import { actorEventsRoute } from './ws/actor-events.js';
 import { outputUpdatesRoute } from './ws/output-updates.js';
 import { runUpdatesRoute } from './ws/run-updates.js';
 import { SummaryHub } from './ws/summary-hub.js';
@@ -100,9 +102,11 @@ export async function createApi(options: ApiOptions): Promise<ApiServer> {
   runOperationRoutes(app, ctx);
   outputRoutes(app, ctx);
   procstarRoutes(app, ctx);
+  inspectionRoutes(app, ctx);
   summaryRoute(app, ctx);
   runUpdatesRoute(app, ctx);
   outputUpdatesRoute(app, ctx);
+  actorEventsRoute(app, ctx);
   app.addHook('onClose', async () => summary.close());
   return { app, summary };
 }

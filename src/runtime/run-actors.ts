@@ -28,14 +28,21 @@ const FINISHED: ReadonlySet<string> = new Set(['success', 'failure', 'error', 's
 /**
  * Records a run's state: the registry at once (decisions read it), the
  * database in the current batch, and a publication once that batch commits.
+ * A change of state also goes to the transition log, caused by `event`;
+ * the state before is the registry's (or `before`'s, for a run it lacks).
  */
 export function recordRun(
   deps: Pick<RunActorDeps, 'registry' | 'store' | 'bus'>,
   run: RunRecord,
+  event: string | null = null,
+  before?: RunRecord,
 ): void {
+  const from = (deps.registry.get(run.runId) ?? before)?.state ?? null;
   const existed = deps.registry.set(run);
   if (existed) deps.store.updateRun(run);
   else deps.store.insertRun(run);
+  if (from !== run.state)
+    deps.store.recordTransition(run.runId, run.timestamp, from, run.state, event);
   deps.store.afterCommit(() => {
     deps.bus.publish(run);
     // A finished run leaves memory once its final state is stored: the
@@ -55,11 +62,14 @@ export class RunActors {
   private readonly actors = new Map<string, RunActor>();
   private readonly recorders = new Map<string, ActorRecorder>();
   private readonly machine;
+  /** The type of the event each snapshot came from (see the constructor). */
+  private readonly causes = new WeakMap<object, string>();
 
   constructor(private readonly deps: RunActorDeps) {
-    this.machine = runMachine.provide({
+    const machine = runMachine.provide({
       actions: {
-        persist: ({ context }) => recordRun(deps, context.run),
+        // The event of an eventless transition is the one that began the step.
+        persist: ({ context, event }) => recordRun(deps, context.run, event.type),
         log: ({ context }, { message }) =>
           deps.store.appendLog(context.run.runId, context.now, message),
         saveOutputs: ({ context }, { outputs, final }) => {
@@ -75,6 +85,15 @@ export class RunActors {
         program: programActor(deps),
       },
     });
+    // A snapshot does not say which event made it, and events reach a run
+    // from operations, its children and its own timers alike: the machine's
+    // transition notes it, for the state inspection records.
+    const transition: typeof machine.transition = (snapshot, event, scope) => {
+      const next = machine.transition(snapshot, event, scope);
+      this.causes.set(next, event.type);
+      return next;
+    };
+    this.machine = Object.create(machine, { transition: { value: transition } }) as typeof machine;
   }
 
   get(runId: string): RunActor | undefined {
@@ -105,10 +124,8 @@ export class RunActors {
     // `send` below or from its own children, which note theirs.
     const recorder = this.deps.inspection.recorder(run.runId, 'run');
     this.recorders.set(run.runId, recorder);
-    let lastEvent = 'xstate.init';
     const send = actor.send.bind(actor);
     actor.send = (event: RunEvent) => {
-      lastEvent = event.type;
       recorder.event(event.type);
       send(event);
     };
@@ -122,7 +139,7 @@ export class RunActors {
     };
     actor.subscribe({
       next: (snapshot) => {
-        recorder.state(lastEvent, snapshot.value, snapshot.status);
+        recorder.state(this.causes.get(snapshot) ?? 'xstate.init', snapshot.value, snapshot.status);
         if (
           snapshot.status === 'active' &&
           FINISHED.has(snapshot.context.run.state) &&
@@ -186,7 +203,7 @@ export function failCrashedRun(
   time: number,
 ): void {
   if (run.state === 'error') return;
-  recordRun(deps, transitionRecord(run, 'error', time));
+  recordRun(deps, transitionRecord(run, 'error', time), 'scheduler.run-crashed', run);
   deps.store.appendLog(run.runId, time, `error: ${message}`);
   deps.store.putOutput(run.runId, textOutput('output', 'output', message));
 }

@@ -7,6 +7,7 @@ export {
   type RunQuery,
   type RunStore,
   type RunStoreOptions,
+  type RunTransition,
   type StoreStats,
 } from './run-store.js';
 export { COMPRESS_MIN_BYTES, type Compression } from './outputs.js';

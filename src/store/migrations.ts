@@ -99,7 +99,28 @@ function addOutputChunks(db: Database): void {
   `);
 }
 
-export const MIGRATIONS: readonly Migration[] = [createV1, addOutputChunks];
+/**
+ * v3: every run's transitions, for the API's `/runs/{id}/transitions`. One
+ * row per transition, written in the batch that writes the run (so the log
+ * and the run never disagree after a crash). Runs stored before v3 have no
+ * rows; their path is rebuilt from `runs.times`. `id` is insertion order,
+ * which is transition order.
+ */
+function addRunTransitions(db: Database): void {
+  db.exec(`
+    CREATE TABLE run_transition (
+      id INTEGER PRIMARY KEY,
+      run_id TEXT NOT NULL,
+      time INTEGER NOT NULL,            -- ms; the run's timestamp after the transition
+      from_state TEXT,                  -- null when the state before is not known
+      to_state TEXT NOT NULL,
+      event TEXT                        -- the machine event's type, null when not known
+    );
+    CREATE INDEX run_transition_run_id ON run_transition (run_id);
+  `);
+}
+
+export const MIGRATIONS: readonly Migration[] = [createV1, addOutputChunks, addRunTransitions];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

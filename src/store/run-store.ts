@@ -7,10 +7,12 @@ import { CorruptValueError, StoreClosedError } from './errors.js';
 import { decodeOutput, encodeChunk, encodeOutput } from './outputs.js';
 import type { RunLogEntry, RunOutput, RunRecord } from './records.js';
 import { loadRunNumbers, RunNumberAllocator } from './run-numbers.js';
+import { createTransitionLog, type RunTransition } from './run-transitions.js';
 import { prepareStatements, RunQueryCache, type RunQuery } from './statements.js';
 import { WriteQueue, type Write, type WriteQueueStats } from './write-queue.js';
 
 export type { RunQuery } from './statements.js';
+export type { RunTransition } from './run-transitions.js';
 export type { WriteQueueStats as StoreStats } from './write-queue.js';
 
 export interface OutputInfo {
@@ -40,6 +42,17 @@ export interface RunStore {
   /** Rewrites a run's mutable columns; stores it whole if it was never inserted. */
   updateRun(run: RunRecord): void;
   appendLog(runId: string, timestamp: Time, message: string): void;
+  /**
+   * Records that a run went from `from` to `to` at `time`, caused by `event`
+   * (a machine event type). Written in the same batch as the run itself.
+   */
+  recordTransition(
+    runId: string,
+    time: Time,
+    from: State | null,
+    to: State,
+    event: string | null,
+  ): void;
   /** Stores or replaces an output; 16 KiB or more is stored brotli-compressed. */
   putOutput(runId: string, output: RunOutput): void;
   /**
@@ -83,6 +96,8 @@ export interface RunStore {
   /** Runs in scheduled, waiting, starting, running or stopping, to restore at start (apsis-model.md §8.4). */
   activeRuns(): RunRecord[];
   runLog(runId: string): RunLogEntry[];
+  /** A run's recorded transitions, oldest first; none for a run stored before schema v3. */
+  runTransitions(runId: string): RunTransition[];
   outputIds(runId: string): OutputInfo[];
   /** An output, decompressed; throws `CorruptValueError` if it cannot be. */
   getOutput(runId: string, outputId: string): RunOutput | undefined;
@@ -149,6 +164,7 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     onError,
     now: () => options.clock.now(),
   });
+  const transitions = createTransitionLog(db, queue, onError);
   const numbers = new RunNumberAllocator(loadRunNumbers(stmts), (next) =>
     queue.enqueue('reserveRunNumbers', () => stmts.setNextRunNumber.run(next)),
   );
@@ -225,6 +241,8 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       if (pendingLog.length === 0) queue.enqueue('appendLog', writeLog);
       pendingLog.push(runId, timestamp, message);
     },
+    recordTransition: (runId, time, from, to, event) =>
+      transitions.record(runId, time, from, to, event),
     putOutput(runId, output) {
       const { outputId, name, contentType, length } = output;
       for (const [key, value] of Object.entries({ runId, outputId, name, contentType }))
@@ -299,6 +317,7 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     activeRuns: () =>
       read('activeRuns', () => toRuns(stmts.runsInStates.all(JSON.stringify(RESTORE_STATES)))),
     runLog: (runId) => read('runLog', () => stmts.runLog.all(runId)),
+    runTransitions: (runId) => read('runTransitions', () => transitions.read(runId)),
     outputIds: (runId) =>
       read('outputIds', () =>
         stmts.outputIds.all(runId).map((r) => ({
