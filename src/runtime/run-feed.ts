@@ -58,8 +58,9 @@ export class RunFeed {
     const after = (runId: string, event: () => RunFeedEvent) => {
       if (this.isFollowed(runId)) store.afterCommit(() => this.publish(runId, event()));
     };
-    return {
-      ...store,
+    // Delegates to `store` for everything else, looked up at call time, so the
+    // wrapper stays the same store (tests that patch a method on it still work).
+    return Object.assign(Object.create(store) as RunStore, {
       insertRun: (run) => {
         store.insertRun(run);
         after(run.runId, () => ({ type: 'run', run }));
@@ -86,6 +87,6 @@ export class RunFeed {
         const length = offset + data.byteLength;
         after(runId, () => ({ type: 'output', runId, output: { ...output, length } }));
       },
-    };
+    } satisfies Partial<RunStore>);
   }
 }
