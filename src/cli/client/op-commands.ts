@@ -41,7 +41,7 @@ function perRun(
     .description(describe.description)
     .option('--json', 'print the API answer for each run, keyed by run id')
     .addHelpText('after', `\nExample:\n  ${describe.example}`);
-  const takesFirst = command.registeredArguments.length > 1;
+  const takesFirst = command.registeredArguments.length > 0;
   command.argument('<run-id...>', 'the runs');
   command.action((...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
