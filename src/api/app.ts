@@ -68,6 +68,10 @@ export async function createApi(options: ApiOptions): Promise<ApiServer> {
     }
   });
 
+  // Before the token hook: the plugin's own onRequest hook must mark an
+  // upgrade request first, so a refused one has its socket destroyed (else
+  // the socket lingers and app.close() never returns).
+  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   if (options.token !== null) {
     const token = options.token;
     app.addHook('onRequest', async (request) => checkToken(request, token));
@@ -95,7 +99,6 @@ export async function createApi(options: ApiOptions): Promise<ApiServer> {
     throw new NoRouteError(request.method, request.url.split('?')[0] ?? request.url);
   });
 
-  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
   controlRoutes(app, ctx);
   jobRoutes(app, ctx);
   runsRoutes(app, ctx);
