@@ -89,7 +89,10 @@ function runIdOf(printed: string): string {
   return id;
 }
 
-describe('apsis against the daemon', () => {
+// A test fails, not hangs, if the daemon or a stream never ends.
+const LIMIT = { timeout: 60_000 };
+
+describe('apsis against the daemon', LIMIT, () => {
   it('schedule now prints the new run; watch exits 0 once it succeeds; run and runs show it', async () => {
     const printed = ok(await apsis(['schedule', 'now', 'greet', 'a=1']));
     assert.match(printed, /^run r\d+ greet\(a=1\)\n\S+: no-op\nnone\n\[.\] at \d{4}-\d\d-\d\d /);
@@ -189,7 +192,7 @@ describe('apsis against the daemon', () => {
   });
 });
 
-describe('apsisctl against the daemon', () => {
+describe('apsisctl against the daemon', LIMIT, () => {
   it('version prints the address actually used, from --port', async () => {
     const out = ok(await apsisctl(['version']));
     assert.match(
