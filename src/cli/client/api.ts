@@ -13,7 +13,7 @@ import {
   runsResponseSchema,
   versionSchema,
   type ActorDetail,
-  type Actor,
+  type ActorList,
   type Job,
   type ReloadResult,
   type Run,
@@ -66,7 +66,7 @@ export interface ApsisApi {
   reloadJobs(dryRun: boolean): Promise<ReloadResult>;
   shutDown(restart: boolean): Promise<unknown>;
   version(): Promise<string>;
-  getActors(): Promise<Actor[]>;
+  getActors(filter?: { machine?: string; state?: string; limit?: number }): Promise<ActorList>;
   getActor(id: string): Promise<ActorDetail>;
 }
 
@@ -144,8 +144,8 @@ export function createApi(connection: Connection, fetchImpl?: typeof fetch): Aps
     shutDown: (restart) =>
       t.json('POST', '/api/control/shut_down', empty, { body: {}, query: { restart } }),
     version: async () => (await t.json('GET', '/api/control/version', versionSchema)).version,
-    getActors: async () =>
-      (await t.json('GET', apiPath(V1, 'actors'), actorsResponseSchema)).actors,
+    getActors: (filter = {}) =>
+      t.json('GET', apiPath(V1, 'actors'), actorsResponseSchema, { query: filter }),
     getActor: async (id) =>
       (
         await t.json(

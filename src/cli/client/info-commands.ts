@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import {
   dump,
   outputFormat,
+  parseCount,
   runClientCommand,
   type ClientDeps,
   type OutputFormat,
@@ -53,12 +54,33 @@ export function addInfoCommands(program: Command, deps: ClientDeps): void {
   program
     .command('actors')
     .description("list the daemon's actors (scheduler, runs, agents) and their states")
+    .option('--machine <machine>', 'only actors of MACHINE: run, scheduler or agent-connection')
+    .option(
+      '--state <state>',
+      'only actors in STATE (a state name, or a dotted path such as live.running)',
+    )
+    .option('--limit <num>', 'at most NUM actors (the daemon lists 1000 by default)', parseCount)
     .option('--json', 'write the API answer as JSON')
-    .action((opts: { json?: boolean }, command: Command) =>
-      runClientCommand(prog, deps, command, async (ctx) => {
-        const actors = await ctx.api.getActors();
-        ctx.io.out(opts.json ? dump({ actors }, 'json') : formatActorsTable(actors, ctx.paint));
-      }),
+    .addHelpText('after', '\nExample:\n  apsis actors --machine run --state waiting')
+    .action(
+      (
+        opts: { machine?: string; state?: string; limit?: number; json?: boolean },
+        command: Command,
+      ) =>
+        runClientCommand(prog, deps, command, async (ctx) => {
+          const list = await ctx.api.getActors({
+            machine: opts.machine,
+            state: opts.state,
+            limit: opts.limit,
+          });
+          if (opts.json) return ctx.io.out(dump(list, 'json'));
+          ctx.io.out(formatActorsTable(list.actors, ctx.paint));
+          if (list.total !== undefined && list.total > list.actors.length) {
+            ctx.io.out(
+              `(${list.actors.length} of ${list.total} actors; narrow with --machine, --state or raise --limit)\n`,
+            );
+          }
+        }),
     );
 
   program

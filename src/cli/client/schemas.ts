@@ -106,7 +106,12 @@ export const actorSchema = z.looseObject({
   started_at: z.unknown().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
-export const actorsResponseSchema = z.looseObject({ actors: z.array(actorSchema) });
+export const actorsResponseSchema = z.looseObject({
+  actors: z.array(actorSchema),
+  /** How many matched, when the list was cut at `limit`. */
+  total: z.number().optional(),
+});
+export type ActorList = z.infer<typeof actorsResponseSchema>;
 export const actorResponseSchema = z.looseObject({
   actor: actorSchema.extend({
     snapshot: z.unknown().optional(),

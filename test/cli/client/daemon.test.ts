@@ -190,6 +190,18 @@ describe('apsis against the daemon', LIMIT, () => {
     assert.match(ok(await apsis(['jobs', '--label', 'demo', '--json'])), /"job_id": "greet"/);
     assert.match(ok(await apsis(['job', 'greet'])), /^job greet\(a\)\nlabels: demo\n/);
   });
+
+  it("actors lists the daemon's actors; actor shows one with its snapshot", async () => {
+    assert.match(
+      ok(await apsis(['actors', '--machine', 'scheduler'])),
+      /^id +machine +state +status +parent +children +started_at\n━+\nscheduler +scheduler /,
+    );
+    const actor = ok(await apsis(['actor', 'scheduler']));
+    assert.match(actor, /^actor scheduler\nmachine +: scheduler\n[^]*\nSnapshot\n/);
+    const missing = await apsis(['actor', 'nobody']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^Error: .*nobody.* \[API status: 404\]\n$/);
+  });
 });
 
 describe('apsisctl against the daemon', LIMIT, () => {
