@@ -1,4 +1,6 @@
 import { stringify } from 'yaml';
+import type { TimeZone } from '../../time/index.js';
+import { formatDisplayTime } from './format-run.js';
 import type { Actor, ActorDetail, Job, ReloadResult } from './schemas.js';
 import { renderTable, type Paint } from './style.js';
 
@@ -54,16 +56,24 @@ export function formatCell(value: unknown): string {
 }
 
 const ACTOR_FIELDS = ['id', 'machine', 'state', 'status', 'parent', 'children', 'started_at'];
+const API_TIME_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$/;
+
+/** A cell, with API times (`started_at`, an event's `time`) shown in the display zone. */
+function actorCell(value: unknown, zone: TimeZone): string {
+  return typeof value === 'string' && API_TIME_RE.test(value)
+    ? formatDisplayTime(value, zone)
+    : formatCell(value);
+}
 
 /** The actors list: one row per actor, a column per field; `children` as a count when a list. */
-export function formatActorsTable(actors: readonly Actor[], paint: Paint): string {
+export function formatActorsTable(actors: readonly Actor[], paint: Paint, zone: TimeZone): string {
   if (actors.length === 0) return 'No actors.\n';
   const rows = actors.map((actor) =>
     ACTOR_FIELDS.map((field) => {
       const value = actor[field];
       return field === 'children' && Array.isArray(value)
         ? String(value.length)
-        : formatCell(value);
+        : actorCell(value, zone);
     }),
   );
   return renderTable(
@@ -74,10 +84,10 @@ export function formatActorsTable(actors: readonly Actor[], paint: Paint): strin
 }
 
 /** One actor: its fields, its snapshot as YAML, its recent events as a table. */
-export function formatActor(actor: ActorDetail, paint: Paint): string {
+export function formatActor(actor: ActorDetail, paint: Paint, zone: TimeZone): string {
   let out = `${paint('bold', `actor ${actor.id}`)}\n`;
   for (const field of ACTOR_FIELDS.slice(1)) {
-    out += `${paint('key', field.padEnd(12))}: ${formatCell(actor[field])}\n`;
+    out += `${paint('key', field.padEnd(12))}: ${actorCell(actor[field], zone)}\n`;
   }
   for (const [key, value] of Object.entries(actor)) {
     if (ACTOR_FIELDS.includes(key) || key === 'snapshot' || key === 'events') continue;
@@ -89,7 +99,7 @@ export function formatActor(actor: ActorDetail, paint: Paint): string {
   const events = actor.events ?? [];
   if (events.length > 0) {
     const columns = [...new Set(events.flatMap((e) => Object.keys(e)))];
-    const rows = events.map((e) => columns.map((c) => formatCell(e[c])));
+    const rows = events.map((e) => columns.map((c) => actorCell(e[c], zone)));
     out += `\n${paint('underline', 'Events')}\n`;
     out += renderTable(
       columns.map((header) => ({ header })),

@@ -74,7 +74,7 @@ export function addInfoCommands(program: Command, deps: ClientDeps): void {
             limit: opts.limit,
           });
           if (opts.json) return ctx.io.out(dump(list, 'json'));
-          ctx.io.out(formatActorsTable(list.actors, ctx.paint));
+          ctx.io.out(formatActorsTable(list.actors, ctx.paint, ctx.zone));
           if (list.total !== undefined && list.total > list.actors.length) {
             ctx.io.out(
               `(${list.actors.length} of ${list.total} actors; narrow with --machine, --state or raise --limit)\n`,
@@ -91,7 +91,7 @@ export function addInfoCommands(program: Command, deps: ClientDeps): void {
     .action((id: string, opts: { json?: boolean }, command: Command) =>
       runClientCommand(prog, deps, command, async (ctx) => {
         const actor = await ctx.api.getActor(id);
-        ctx.io.out(opts.json ? dump({ actor }, 'json') : formatActor(actor, ctx.paint));
+        ctx.io.out(opts.json ? dump({ actor }, 'json') : formatActor(actor, ctx.paint, ctx.zone));
       }),
     );
 }
