@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
-import { createApi, type ApiOptions, type LoadedJobs } from '../../src/api/index.js';
+import {
+  createApi,
+  type ApiOptions,
+  type ApiServer,
+  type LoadedJobs,
+} from '../../src/api/index.js';
 import { builtinCalendars } from '../../src/time/index.js';
 import { jobsFrom, TestRuntime, type TestRuntimeOptions } from './runtime.js';
 
@@ -18,6 +23,8 @@ export interface TestApiOptions extends TestRuntimeOptions {
  */
 export class TestApi {
   app!: FastifyInstance;
+  /** The summary stream's publisher, for tests that publish or inspect it directly. */
+  summary!: ApiServer['summary'];
   url = '';
   shutDowns: boolean[] = [];
   private readonly sockets: WebSocket[] = [];
@@ -45,7 +52,7 @@ export class TestApi {
   }
 
   private async build(): Promise<void> {
-    const { app } = await createApi({
+    const { app, summary } = await createApi({
       runtime: this.t.runtime,
       calendars: builtinCalendars,
       agents: null,
@@ -61,6 +68,7 @@ export class TestApi {
       ...this.options.apiOptions,
     });
     this.app = app;
+    this.summary = summary;
   }
 
   async inject(

@@ -80,10 +80,14 @@ export class SummarySubscriber {
   }
 
   drop(): void {
+    // A client dropped mid-snapshot lacks part of it: it needs a new one, not the messages since.
+    const reason = this.holding
+      ? 'too slow; reconnect with ?init'
+      : `too slow; resume=${this.resumeFrom}`;
     this.queue = [];
     if (this.timer !== undefined) this.hub.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    this.socket.close(CLOSE.tryAgainLater, `too slow; resume=${this.resumeFrom}`);
+    this.socket.close(CLOSE.tryAgainLater, reason);
   }
 
   /** Where this client can resume: the last message it was sent for certain. */
@@ -112,13 +116,17 @@ export class SummaryHub {
   private readonly subscribers = new Set<SummarySubscriber>();
   private readonly ring: (Published | undefined)[];
   private ringNext = 0;
-  private seq = 0;
+  private seq: number;
   /** States of runs not yet finished, to tell a transition from a metadata write. */
   private readonly liveStates = new Map<string, string>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(options: SummaryHubOptions) {
     this.clock = options.clock;
+    // Numbers go on from the start time in µs, so they grow across daemon
+    // restarts: a client resuming from a number of the previous process is
+    // never taken for one that missed only a few of this one's messages.
+    this.seq = Math.max(0, Math.floor(options.clock.now())) * 1000;
     this.batchMs = options.batchMs ?? 100;
     this.maxQueued = options.maxQueued ?? 100_000;
     this.resumeWindow = options.resumeWindow ?? 50_000;

@@ -50,6 +50,9 @@ async function sendSnapshot(
   subscriber: SummarySubscriber,
 ): Promise<void> {
   const { runtime } = ctx;
+  // Snapshot messages carry the number the snapshot is as of: a client that
+  // saw no live message yet can still resume from it.
+  const asOf = ctx.summary.latest;
   const frame: string[] = [];
   const flush = async () => {
     if (frame.length === 0) return;
@@ -60,7 +63,7 @@ async function sendSnapshot(
     await yieldToLoop();
   };
   const add = async (message: Record<string, unknown>) => {
-    frame.push(JSON.stringify(message));
+    frame.push(JSON.stringify({ ...message, seq: asOf }));
     if (frame.length >= FRAME_MESSAGES) await flush();
   };
 
