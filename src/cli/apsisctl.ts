@@ -76,12 +76,16 @@ export function createApsisctl(): Command {
       'override a config key (repeatable, dotted names)',
       collect,
     )
-    .option('--host <host>', 'HTTP API host (the API arrives in a later release)')
-    .option('--port <port>', 'HTTP API port (the API arrives in a later release)')
+    .option('--host <host>', 'HTTP API interface (default: api.host, else 127.0.0.1)')
+    .option('--port <port>', 'HTTP API port (default: api.port, else 5000)')
     .option('--debug', 'log at debug level')
-    .action((opts: Parameters<typeof serve>[0]) =>
-      runCommand('apsisctl', processIo, () => serve(opts, processIo)),
-    );
+    .action((opts: Parameters<typeof serve>[0], command: Command) => {
+      // `apsisctl --port 6000 serve` listens on 6000 too (Apsis's serve ignored
+      // the global flags, §4.3); serve's own flags win.
+      const globals = command.parent?.opts<{ host?: string; port?: string }>() ?? {};
+      const listen = { host: opts.host ?? globals.host, port: opts.port ?? globals.port };
+      return runCommand('apsisctl', processIo, () => serve({ ...opts, ...listen }, processIo));
+    });
 
   program
     .command('create')
