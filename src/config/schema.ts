@@ -149,7 +149,11 @@ export function createConfigSchema(baseDir: string) {
         api: section({
           host: host.nullish(),
           port: portNumber.nullish(),
-          token: z.string({ error: expected('a string') }).nullish(),
+          // An empty token could never be sent (a Bearer token has at least one character).
+          token: z
+            .string({ error: expected('a non-empty token') })
+            .min(1, { error: 'expected a non-empty token (leave api.token unset for none)' })
+            .nullish(),
           token_env: z.string({ error: expected('an environment variable name') }).nullish(),
         }),
         // Read only by extensions (the sample email action); passed through.
@@ -208,7 +212,7 @@ export function createConfigSchema(baseDir: string) {
         port: c.api.port ?? DEFAULT_API_PORT,
         /**
          * Token every request and websocket must carry (`Authorization: Bearer …`).
-         * Default env APSIS_API_TOKEN, else the variable named by `api.token_env`, else none.
+         * Default: the variable named by `api.token_env`, else env APSIS_API_TOKEN, else none.
          */
         token: c.api.token ?? null,
       },

@@ -38,6 +38,7 @@ describe('defaults', () => {
           builtin: { enable: false, groupId: 'default' },
         },
       },
+      api: { host: '127.0.0.1', port: 5000, token: null },
       smtp: null,
     });
   });

@@ -22,6 +22,7 @@ describe('config fixtures', () => {
     assert.equal(config.procstar.agent.server.accessToken, 'topsecretaccesstoken');
     assert.equal(config.procstar.agent.ecs?.maxVcpu, 4);
     assert.equal(config.globalActions.length, 1);
+    assert.deepEqual(config.api, { host: '127.0.0.1', port: 5001, token: null });
   });
 
   it('loads the sample from the Apsis docs, warning only about the unsupported type tables', () => {

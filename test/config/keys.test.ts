@@ -269,3 +269,48 @@ describe('other keys', () => {
     );
   });
 });
+
+describe('api', () => {
+  it('defaults to 127.0.0.1:5000 with no token', () => {
+    const { config } = load('');
+    assert.deepEqual(config.api, { host: '127.0.0.1', port: 5000, token: null });
+  });
+
+  it('takes host, port and token from the file', () => {
+    const { config, warnings } = load('api: {host: 0.0.0.0, port: 8080, token: s3cret}\n');
+    assert.deepEqual(config.api, { host: '0.0.0.0', port: 8080, token: 's3cret' });
+    assert.deepEqual(warnings, []);
+  });
+
+  it('reads the token from the variable api.token_env names, before APSIS_API_TOKEN', () => {
+    const env = { MY_TOKEN: 'named', APSIS_API_TOKEN: 'default' };
+    assert.equal(load('api: {token_env: MY_TOKEN}\n', { env }).config.api.token, 'named');
+  });
+
+  it('falls back to APSIS_API_TOKEN when api.token_env names an unset or empty variable', () => {
+    for (const env of [
+      { APSIS_API_TOKEN: 'default' },
+      { MY_TOKEN: '', APSIS_API_TOKEN: 'default' },
+    ])
+      assert.equal(load('api: {token_env: MY_TOKEN}\n', { env }).config.api.token, 'default');
+  });
+
+  it('lets api.token in the file or an override beat both variables', () => {
+    const env = { MY_TOKEN: 'named', APSIS_API_TOKEN: 'default' };
+    assert.equal(
+      load('api: {token: file, token_env: MY_TOKEN}\n', { env }).config.api.token,
+      'file',
+    );
+    assert.equal(load('', { env, overrides: ['api.token=override'] }).config.api.token, 'override');
+  });
+
+  it('refuses an empty token, which no client could send', () => {
+    const error = loadError('api: {token: ""}\n');
+    assert.match(problemLines(error)[0]!, /api\.token: expected a non-empty token/);
+  });
+
+  it('refuses a port out of range, naming the key', () => {
+    const error = loadError('api: {port: 70000}\n');
+    assert.match(problemLines(error)[0]!, /api\.port: expected a port number/);
+  });
+});
