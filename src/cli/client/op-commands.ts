@@ -12,7 +12,7 @@ import {
   type ClientDeps,
   type OutputFormat,
 } from './command.js';
-import { addFormatOptions, apiTimeArg, printRuns } from './run-commands.js';
+import { addFormatOptions, apiTimeArg, printRun, printRuns } from './run-commands.js';
 import type { State } from './schemas.js';
 
 /** `--stop-time`: a duration (added to the schedule time by the daemon) passes through; a TIME is read here. */
@@ -127,7 +127,13 @@ export function addOperationCommands(program: Command, deps: ClientDeps): void {
       .argument('<run-id...>', 'the runs to rerun'),
   ).action((runIds: string[], opts: { json?: boolean; format?: OutputFormat }, command: Command) =>
     runClientCommand(prog, deps, command, async (ctx) => {
-      for (const runId of runIds) printRuns(ctx, await ctx.api.rerun(runId), outputFormat(opts));
+      // Printed as they come: an error on a later run leaves the earlier ones shown.
+      let printed = 0;
+      for (const runId of runIds) {
+        for (const run of await ctx.api.rerun(runId)) {
+          printRun(ctx, run, printed++, outputFormat(opts));
+        }
+      }
     }),
   );
 

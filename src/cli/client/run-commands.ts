@@ -58,9 +58,13 @@ function byRunNumber(a: Run, b: Run): number {
 
 /** Prints runs one after another: for people, or one JSON/YAML document each. */
 export function printRuns(ctx: ClientContext, runs: readonly Run[], format?: OutputFormat): void {
-  for (const run of [...runs].sort(byRunNumber)) {
-    ctx.io.out(format === undefined ? formatRun(run, ctx.display()) : dump(run, format));
-  }
+  [...runs].sort(byRunNumber).forEach((run, i) => printRun(ctx, run, i, format));
+}
+
+/** The `index`th run printed by a command; YAML documents after the first start with `---`. */
+export function printRun(ctx: ClientContext, run: Run, index: number, format?: OutputFormat): void {
+  if (format === undefined) ctx.io.out(formatRun(run, ctx.display()));
+  else ctx.io.out(`${format === 'yaml' && index > 0 ? '---\n' : ''}${dump(run, format)}`);
 }
 
 function stringArgs(run: Run): Record<string, string> {
@@ -89,14 +93,10 @@ export function addRunCommands(program: Command, deps: ClientDeps): void {
   ).action((runIds: string[], opts: FormatFlags & { verbose: number }, command: Command) =>
     runClientCommand(prog, deps, command, async (ctx) => {
       const format = outputFormat(opts);
-      for (const runId of runIds) {
+      for (const [index, runId] of runIds.entries()) {
         const run = await ctx.api.getRun(runId);
-        if (format !== undefined) {
-          ctx.io.out(dump(run, format));
-          continue;
-        }
-        if (opts.verbose === 0) {
-          ctx.io.out(formatRun(run, ctx.display()));
+        if (format !== undefined || opts.verbose === 0) {
+          printRun(ctx, run, index, format);
           continue;
         }
         const runLog = await ctx.api.getRunLog(runId);

@@ -150,13 +150,29 @@ describe('run operations', () => {
     assert.equal(h.err, 'apsis: error: cannot interpret as time: soonish\n');
   });
 
-  it('prints rerun runs as YAML with --format yaml', async () => {
-    const h = await invoke(['rerun', 'r1', '--format', 'yaml']);
-    assert.match(h.out, /^run_id: r9\njob_id: j\n/);
+  it('prints rerun runs as a YAML stream with --format yaml, one document per run', async () => {
+    let n = 10;
+    const h = await invoke(['rerun', 'r1', 'r2', '--format', 'yaml'], {
+      rerun: async () => [run(`r${n++}`)],
+    });
+    assert.match(h.out, /^run_id: r10\njob_id: j\n[^]*\n---\nrun_id: r11\n/);
   });
 });
 
 describe('queries', () => {
+  it('prints several runs as one JSON document each, in the order asked', async () => {
+    const h = await invoke(['run', 'r2', 'r1', '--json'], {
+      getRun: async (id: string) => run(id),
+    });
+    assert.deepEqual(
+      h.out
+        .split(/(?<=^\})\n/m)
+        .filter((d) => d.trim() !== '')
+        .map((d) => JSON.parse(d).run_id),
+      ['r2', 'r1'],
+    );
+  });
+
   it('passes job, state prefix and arg filters to the run query', async () => {
     const h = await invoke(['runs', '-j', 'j', '-s', 'fail', 'a=1']);
     assert.deepEqual(h.calls, ['getRuns [{"jobId":"j","state":"failure","args":{"a":"1"}}]']);

@@ -10,7 +10,7 @@ import {
   type Display,
 } from '../../../src/cli/client/format-run.js';
 import type { Run } from '../../../src/cli/client/schemas.js';
-import { createPaint } from '../../../src/cli/client/style.js';
+import { createPaint, wantColor } from '../../../src/cli/client/style.js';
 import { getTimeZone, parseTime, UTC } from '../../../src/time/index.js';
 
 const NOW = parseTime('2024-10-22T14:00:30Z');
@@ -156,5 +156,15 @@ describe('formatRunLog', () => {
       ),
       '2024-10-22 13:00:00 scheduled: now\n2024-10-22 13:00:01 success\n',
     );
+  });
+});
+
+describe('wantColor', () => {
+  it('colours a terminal unless NO_COLOR; FORCE_COLOR colours a pipe', () => {
+    assert.equal(wantColor(true, {}), true);
+    assert.equal(wantColor(false, {}), false);
+    assert.equal(wantColor(true, { NO_COLOR: '1' }), false);
+    assert.equal(wantColor(false, { FORCE_COLOR: '1' }), true);
+    assert.equal(wantColor(true, { TERM: 'dumb' }), false);
   });
 });
