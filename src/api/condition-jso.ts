@@ -9,8 +9,8 @@ import { formatInstance, joinStates, sortStates, type State } from '../runs/inde
 type Jso = Record<string, unknown>;
 
 /** The Python classes of the bound conditions that have no alias (apsis-model.md §4.3, §4.4). */
-const BOUND_MAX_RUNNING = 'apsis.cond.max_running.BoundMaxRunning';
-const BOUND_SKIP_DUPLICATE = 'apsis.cond.skip_duplicate.BoundSkipDuplicate';
+export const BOUND_MAX_RUNNING = 'apsis.cond.max_running.BoundMaxRunning';
+export const BOUND_SKIP_DUPLICATE = 'apsis.cond.skip_duplicate.BoundSkipDuplicate';
 
 /** Python's `repr()` of a str, bool or None. */
 function pyRepr(value: Enabled): string {
