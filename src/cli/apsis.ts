@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { addAgentCommand } from './agent.js';
 import { addClientCommands, addConnectionOptions, processClientDeps } from './client/index.js';
 import { processIo } from './context.js';
@@ -21,6 +21,15 @@ export function createApsis(): Command {
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
   addConnectionOptions(program);
+  program.addOption(
+    new Option('--log-level <level>', 'DEBUG logs each request on stderr').choices([
+      'DEBUG',
+      'INFO',
+      'WARNING',
+      'ERROR',
+      'CRITICAL',
+    ]),
+  );
 
   program
     .command('version')

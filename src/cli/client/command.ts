@@ -34,6 +34,19 @@ export interface ClientDeps {
 /** Global options of `apsis` and `apsisctl` that client commands read. */
 export interface GlobalFlags extends ConnectionFlags {
   tz?: string;
+  /** Apsis's `--log-level`; DEBUG logs each request to stderr. */
+  logLevel?: string;
+}
+
+/** fetch, logging each request (`GET http://…`) and its status on stderr. */
+function loggingFetch(io: Io): typeof fetch {
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    io.err(`debug: ${init?.method ?? 'GET'} ${url}\n`);
+    const response = await fetch(input, init);
+    io.err(`debug: ${response.status} ${response.statusText}\n`);
+    return response;
+  };
 }
 
 /** Everything a client command's action works with. */
@@ -111,7 +124,9 @@ export async function runClientCommand(
     const paint = createPaint(deps.color);
     const ctx: ClientContext = {
       prog,
-      api: (deps.createApi ?? createApi)(connection),
+      api: deps.createApi
+        ? deps.createApi(connection)
+        : createApi(connection, flags.logLevel === 'DEBUG' ? loggingFetch(deps.io) : fetch),
       connection,
       io: deps.io,
       paint,
