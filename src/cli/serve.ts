@@ -152,6 +152,7 @@ export async function serve(options: ServeOptions, io: Io): Promise<number> {
           store.close();
           logger.info('stopped');
           if (restart) restartProcess(logger);
+          exitSoon(logger);
           resolve(EXIT.ok);
         })
         .catch((err: unknown) => {
@@ -179,4 +180,17 @@ function restartProcess(logger: {
   });
   child.unref();
   logger.info('restarting', { pid: child.pid });
+}
+
+/**
+ * After a clean stop the process ends when its event loop drains. Should
+ * something still hold it open (a client's half-closed connection, a
+ * library's timer), it must not linger as a daemon that no longer serves:
+ * exit anyway, and say so.
+ */
+function exitSoon(logger: { warn: (msg: string) => void }): void {
+  setTimeout(() => {
+    logger.warn('still running 5 s after a clean stop; exiting');
+    process.exit();
+  }, 5000).unref();
 }
