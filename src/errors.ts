@@ -32,6 +32,10 @@ export const errorCodes = {
     httpStatus: 401,
     summary: 'the API requires a token and the request had none or a wrong one',
   },
+  forbidden_origin: {
+    httpStatus: 403,
+    summary: 'a browser sent the request from a page of another origin',
+  },
   no_route: { httpStatus: 404, summary: 'no API route has this path and method' },
   no_agent_server: { httpStatus: 400, summary: 'the procstar agent server is not enabled' },
   run_not_found: { httpStatus: 404, summary: 'no run has the given id' },
@@ -210,6 +214,16 @@ export class UnauthorizedError extends SchedulerError {
     super(
       'unauthorized',
       `${detail}: send the API token as "Authorization: Bearer TOKEN" (or ?access_token=TOKEN on a websocket)`,
+    );
+  }
+}
+
+/** A browser request from a page of another origin (cross-site request forgery). */
+export class ForbiddenOriginError extends SchedulerError {
+  constructor(readonly origin: string) {
+    super(
+      'forbidden_origin',
+      `requests from pages of another origin are refused: ${origin} (behind a proxy, pass the Host header on)`,
     );
   }
 }

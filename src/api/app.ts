@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { NoRouteError, SchedulerError, errorMessage } from '../errors.js';
-import { checkToken } from './auth.js';
+import { checkOrigin, checkToken } from './auth.js';
 import type { ApiContext, ApiOptions } from './context.js';
 import { controlRoutes } from './routes/control.js';
 import { inspectionRoutes } from './routes/inspection.js';
@@ -72,6 +72,7 @@ export async function createApi(options: ApiOptions): Promise<ApiServer> {
   // upgrade request first, so a refused one has its socket destroyed (else
   // the socket lingers and app.close() never returns).
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+  app.addHook('onRequest', async (request) => checkOrigin(request));
   if (options.token !== null) {
     const token = options.token;
     app.addHook('onRequest', async (request) => checkToken(request, token));

@@ -163,3 +163,69 @@ describe('no api.token', () => {
     assert.equal(res.status, 200);
   });
 });
+
+describe('requests from pages of another origin', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await TestApi.start(JOBS, { token: null });
+    await api.listen();
+  });
+  after(async () => api?.close());
+
+  it('refuses a cross-origin POST with 403 forbidden_origin and creates nothing', async () => {
+    const before = [...api.t.runtime.queries.runs({})].length;
+    for (const origin of ['http://evil.example', 'null', `http://${api.url}.evil.example`]) {
+      assertError(
+        await api.inject('POST', '/api/v1/runs', { job_id: 'quiet' }, { origin }),
+        403,
+        'forbidden_origin',
+        `requests from pages of another origin are refused: ${origin} (behind a proxy, pass the Host header on)`,
+      );
+    }
+    assertError(
+      await api.inject('POST', '/api/control/shut_down', undefined, {
+        origin: 'http://evil.example',
+      }),
+      403,
+      'forbidden_origin',
+      /^requests from pages of another origin are refused/,
+    );
+    assert.equal([...api.t.runtime.queries.runs({})].length, before);
+    assert.deepEqual(api.shutDowns, []);
+  });
+
+  it('answers a page of its own origin, directly or behind a proxy that passes X-Forwarded-Host', async () => {
+    const own = await api.inject('GET', '/api/v1/jobs', undefined, {
+      host: 'apsis.local:5000',
+      origin: 'http://APSIS.local:5000',
+    });
+    assert.equal(own.status, 200, own.text);
+    const proxied = await api.inject('GET', '/api/v1/jobs', undefined, {
+      host: '127.0.0.1:5000',
+      'x-forwarded-host': 'apsis.example.com',
+      origin: 'https://apsis.example.com',
+    });
+    assert.equal(proxied.status, 200, proxied.text);
+  });
+
+  it('refuses a websocket opened by a page of another origin, before the upgrade', async () => {
+    const refused = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${api.url}/api/v1/summary?init`, {
+        origin: 'http://evil.example',
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.once('open', () => reject(new Error('opened')));
+      ws.once('error', (err) => {
+        if (!err.message.includes('Unexpected server response')) reject(err);
+      });
+    });
+    assert.equal(refused, 403);
+    const own = await openSocket(`ws://${api.url}/api/v1/summary`, {
+      origin: `http://${api.url}`,
+    });
+    assert.equal(own, 101);
+  });
+});
