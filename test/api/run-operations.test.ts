@@ -542,6 +542,18 @@ describe('operations on unknown runs and wrong methods', () => {
     });
   }
 
+  it('ignores an operation’s JSON body, but refuses one that is not valid JSON', async () => {
+    const ok = await api.inject('POST', '/api/v1/runs/r1/skip', { anything: 1 });
+    assert.equal(ok.status, 200, ok.text);
+    assertError(
+      await postRaw(api, '/api/v1/runs/r2/skip', '{oops'),
+      400,
+      'bad_request',
+      /^body: not valid JSON: /,
+    );
+    assert.equal(api.t.run('r2').state, 'scheduled');
+  });
+
   it('answers an operation with the wrong method with a JSON 404 no_route', async () => {
     assertError(
       await api.inject('GET', '/api/v1/runs/r1/skip'),
