@@ -4,6 +4,7 @@ import { checkJobs } from './check-jobs.js';
 import { addConnectionOptions, addCtlClientCommands, processClientDeps } from './client/index.js';
 import { processIo } from './context.js';
 import { createDb } from './create-db.js';
+import { importApsisCommand, processImportDeps, type ImportApsisOptions } from './import-apsis.js';
 import { preview } from './preview.js';
 import { serve } from './serve.js';
 import { runCommand } from './run-command.js';
@@ -93,6 +94,20 @@ export function createApsisctl(): Command {
     .argument('<path>', 'the SQLite file to create')
     .action((path: string) =>
       runCommand('apsisctl', processIo, async () => createDb(path, processIo, Date.now())),
+    );
+
+  program
+    .command('import-apsis')
+    .description(
+      'copy the runs, run logs, outputs, ad hoc jobs and clock of an Apsis 2.4 database into ours',
+    )
+    .argument('<old-db>', 'the Apsis database file (only read)')
+    .option('--db <path>', "our database (default: the config's database.path); created if missing")
+    .option('--config <file>', 'config file (for database.path and calendar_dir)')
+    .option('-o, --override <name=value>', 'override a config key (repeatable)', collect)
+    .option('--no-progress', 'print no progress, only problems and the summary')
+    .action((oldDb: string, opts: ImportApsisOptions) =>
+      runCommand('apsisctl', processIo, () => importApsisCommand(oldDb, opts, processImportDeps())),
     );
 
   // reload-jobs, restart, shut-down, version: calls to the running daemon.
