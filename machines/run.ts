@@ -41,6 +41,8 @@ const NEVER_MS = 2 ** 31 - 1;
  * - `persist` writes the run; the runtime publishes the transition and fires
  *   the run's actions only after the write commits (write-ahead).
  * - `log` appends to the run log; `saveOutputs` stores program output.
+ * - `saveMeta` stores the run after a metadata update within its state: the
+ *   API shows it, but it is no transition, so nothing reacts to it.
  * - the `conditions` actor waits for the bound conditions, in order;
  * - the `program` actor starts (or reconnects to) the program, reports its
  *   updates and result, and accepts stop and signal commands.
@@ -62,6 +64,7 @@ const runSetup = setup({
     persist: () => undefined,
     log: (_, _params: { message: string }) => undefined,
     saveOutputs: (_, _params: { outputs: readonly RunOutput[]; final: boolean }) => undefined,
+    saveMeta: () => undefined,
   },
   guards: {
     hasConditions: ({ context }) => (context.run.conds?.length ?? 0) > 0,
@@ -418,6 +421,7 @@ export const runMachine = runSetup.createMachine({
               type: 'saveOutputs',
               params: ({ event }) => ({ outputs: event.outputs ?? [], final: false }),
             },
+            'saveMeta',
           ],
         },
         'program.done': [

@@ -70,6 +70,12 @@ export class RunActors {
       actions: {
         // The event of an eventless transition is the one that began the step.
         persist: ({ context, event }) => recordRun(deps, context.run, event.type),
+        saveMeta: ({ context }) => {
+          // Not `recordRun`: a metadata update is no transition, so the bus
+          // (actions, conditions, the summary stream) is not told.
+          deps.registry.set(context.run);
+          deps.store.updateRun(context.run);
+        },
         log: ({ context }, { message }) =>
           deps.store.appendLog(context.run.runId, context.now, message),
         saveOutputs: ({ context }, { outputs, final }) => {

@@ -298,8 +298,27 @@ export class Scheduler {
         }
       });
     }
-    if (builder.length > 0)
-      this.expected.add(builder.build(), (count) => this.deps.store.reserveRunNumbers(count));
+    if (builder.length === 0) return;
+    let first = 0;
+    let count = 0;
+    this.expected.add(builder.build(), (n) => {
+      count = n;
+      first = this.deps.store.reserveRunNumbers(n);
+      return first;
+    });
+    if (count > 0) for (const listener of this.expectedListeners) listener(first, count);
+  }
+
+  private readonly expectedListeners = new Set<(first: number, count: number) => void>();
+
+  /**
+   * Tells `listener` of each batch of expected runs generated: run numbers
+   * `first` to `first + count - 1` (the API announces them). Returns an
+   * unsubscribe function.
+   */
+  onExpected(listener: (first: number, count: number) => void): () => void {
+    this.expectedListeners.add(listener);
+    return () => this.expectedListeners.delete(listener);
   }
 
   /** A schedule that cannot go on (a calendar file ran out) is reported once per job and schedule. */

@@ -175,26 +175,19 @@ describe('summary websocket /api/v1/summary (§3.1)', () => {
     assert.deepEqual(socket.messages, []);
   });
 
-  it(
-    'announces the expected runs generated as the horizon moves, as run_transition to scheduled',
-    {
-      todo: 'the scheduler adds expected runs as compact records without publishing them (src/runtime/scheduler.ts generate); they show in the snapshot and in run queries',
-    },
-    async () => {
-      const newest = await api.inject('GET', '/api/v1/runs?order=desc&limit=1&summary=true');
-      const before = Number(String(newest.json.next).slice(1));
-      const socket = await api.socket('/api/v1/summary');
-      await api.t.advance(3_600_000);
-      await socket.until(
-        () =>
-          summaryMessages(socket).some(
-            (m) =>
-              m.run_summary?.expected === true && Number(m.run_summary.run_id.slice(1)) > before,
-          ),
-        500,
-      );
-    },
-  );
+  it('announces the expected runs generated as the horizon moves, as run_transition to scheduled', async () => {
+    const newest = await api.inject('GET', '/api/v1/runs?order=desc&limit=1&summary=true');
+    const before = Number(String(newest.json.next).slice(1));
+    const socket = await api.socket('/api/v1/summary');
+    await api.t.advance(3_600_000);
+    await socket.until(
+      () =>
+        summaryMessages(socket).some(
+          (m) => m.run_summary?.expected === true && Number(m.run_summary.run_id.slice(1)) > before,
+        ),
+      500,
+    );
+  });
 
   it('sends run_delete, job_delete, job_add and job when a reload changes the jobs', async () => {
     const socket = await api.socket('/api/v1/summary');
@@ -381,27 +374,21 @@ describe('run updates websocket /api/v1/runs/<id>/updates (§3.2)', () => {
     assert.equal(socket.closed, undefined, 'the stream does not close when the run finishes');
   });
 
-  it(
-    'sends a metadata update between transitions as {meta} alone',
-    {
-      todo: 'the run machine keeps program metadata in the actor until the next transition (machines/run.ts program.update does not persist), so nothing is published',
-    },
-    async () => {
-      const runId = await submit(api, 'work');
-      const program = programs.get(runId)!;
-      program.running();
+  it('sends a metadata update between transitions as {meta} alone', async () => {
+    const runId = await submit(api, 'work');
+    const program = programs.get(runId)!;
+    program.running();
+    await api.t.settle();
+    const socket = await api.socket(`/api/v1/runs/${runId}/updates`);
+    program.meta({ progress: 2 });
+    await api.t.settle();
+    try {
+      await socket.until(() => socket.json.some((m) => keys(m).join() === 'meta'), 500);
+    } finally {
+      program.done('success');
       await api.t.settle();
-      const socket = await api.socket(`/api/v1/runs/${runId}/updates`);
-      program.meta({ progress: 2 });
-      await api.t.settle();
-      try {
-        await socket.until(() => socket.json.some((m) => keys(m).join() === 'meta'), 500);
-      } finally {
-        program.done('success');
-        await api.t.settle();
-      }
-    },
-  );
+    }
+  });
 
   it('accepts ?init=1 as well as a bare ?init (Apsis only the bare flag)', async () => {
     const runId = await submit(api, 'quiet');

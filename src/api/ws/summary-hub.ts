@@ -1,5 +1,5 @@
 import type { AgentConnectionView, AgentServer } from '../../procstar/index.js';
-import { isFinished } from '../../runs/index.js';
+import { formatRunId, isFinished } from '../../runs/index.js';
 import type { Runtime } from '../../runtime/index.js';
 import type { RunRecord } from '../../store/index.js';
 import type { Clock, TimerHandle } from '../../time/index.js';
@@ -10,7 +10,8 @@ import { CLOSE, type ClientSocket } from './client-socket.js';
 /** A summary message, serialized once for every subscriber. */
 interface Published {
   readonly seq: number;
-  readonly json: string;
+  /** Null for a gap: messages left unpublished, which no client can resume across. */
+  readonly json: string | null;
 }
 
 export interface SummaryHubOptions {
@@ -50,7 +51,7 @@ export class SummarySubscriber {
   }
 
   push(message: Published): void {
-    if (this.socket.isClosed) return;
+    if (this.socket.isClosed || message.json === null) return;
     this.queue.push(message.json);
     this.lastSeq = message.seq;
     if (this.queue.length > this.hub.maxQueued || (!this.holding && this.socket.isSlow)) {
@@ -132,6 +133,11 @@ export class SummaryHub {
     this.resumeWindow = options.resumeWindow ?? 50_000;
     this.ring = new Array<Published | undefined>(this.resumeWindow);
     this.unsubscribe.push(options.runtime.bus.subscribe((run) => this.runWritten(run)));
+    this.unsubscribe.push(
+      options.runtime.scheduler.onExpected((first, count) =>
+        this.expectedAdded(options.runtime, first, count),
+      ),
+    );
     if (options.agents)
       this.unsubscribe.push(
         options.agents.onChange((conn) =>
@@ -160,14 +166,34 @@ export class SummaryHub {
     this.publish({ type: 'run_transition', run_summary: runSummaryJso(run) });
   }
 
+  /**
+   * Announces expected runs as the horizon advances, as Apsis does
+   * (`run_transition` to scheduled). Binding each is the cost, so with
+   * nobody listening they are not bound: a gap is recorded instead, and a
+   * client resuming across it gets a snapshot, where they are.
+   */
+  private expectedAdded(runtime: Runtime, first: number, count: number): void {
+    if (this.subscribers.size === 0) {
+      this.record({ seq: ++this.seq, json: null });
+      return;
+    }
+    for (let n = first; n < first + count; n++) {
+      const run = runtime.scheduler.expectedRun(formatRunId(n))?.run;
+      if (run) this.publish({ type: 'run_transition', run_summary: runSummaryJso(run) });
+    }
+  }
+
   publish(message: Record<string, unknown>): void {
     const seq = ++this.seq;
     const published = { seq, json: JSON.stringify({ ...message, seq }) };
-    if (this.ring.length > 0) {
-      this.ring[this.ringNext] = published;
-      this.ringNext = (this.ringNext + 1) % this.ring.length;
-    }
+    this.record(published);
     for (const subscriber of this.subscribers) subscriber.push(published);
+  }
+
+  private record(published: Published): void {
+    if (this.ring.length === 0) return;
+    this.ring[this.ringNext] = published;
+    this.ringNext = (this.ringNext + 1) % this.ring.length;
   }
 
   /**
@@ -204,7 +230,7 @@ export class SummaryHub {
     const out: Published[] = [];
     for (let k = count; k > 0; k--) {
       const message = this.ring[(this.ringNext - k + this.ring.length) % this.ring.length];
-      if (!message || message.seq !== this.seq - k + 1) return undefined;
+      if (!message || message.seq !== this.seq - k + 1 || message.json === null) return undefined;
       out.push(message);
     }
     return out;
