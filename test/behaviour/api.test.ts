@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { Daemon } from '../support/daemon.js';
 import { tempDir, writeFiles } from '../support/temp-dir.js';
+import { freePort } from '../support/net.js';
 
 /**
  * The HTTP API of the real daemon process, over real HTTP and websockets,
  * driving real processes on the built-in agent.
  */
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createRunStore, openDatabase, type RunRecord } from '../../src/store/index.js';
 import { ManualClock } from '../../src/time/index.js';
 import { Daemon } from '../support/daemon.js';
 import { repoRoot, tempDir, writeFiles } from '../support/temp-dir.js';
+import { freePort } from '../support/net.js';
 
 /**
  * Procstar end to end: the real daemon process, its agent server, the real
  * agent (built in, or started here) running real processes.
  */
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function config(port: number, extra = ''): string {
   return `job_dir: jobs

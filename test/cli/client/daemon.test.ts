@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { Daemon } from '../../support/daemon.js';
 import { tempDir, writeFiles } from '../../support/temp-dir.js';
+import { freePort } from '../../support/net.js';
 
 /**
  * `apsis` and `apsisctl` client commands against the real daemon: one
  * daemon (API token, built-in procstar agent) shared by every test here.
  */
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function killQuietly(pid: number): void {
   try {
