@@ -11,7 +11,7 @@ import {
   type RunningProgram,
 } from '../programs/index.js';
 import { textOutput } from '../runs/index.js';
-import type { RunStore } from '../store/index.js';
+import { precompressOutput, type RunStore } from '../store/index.js';
 import type { Clock } from '../time/index.js';
 
 export interface ProgramDeps {
@@ -150,6 +150,10 @@ export function programActor(deps: ProgramDeps) {
           update.type === 'running' && updates instanceof AsyncQueue
             ? takeDone(updates)
             : undefined;
+        // Final outputs are stored with the run's final state, in its turn:
+        // the large ones are compressed first, off the event loop.
+        const final = update.type === 'done' ? update.outputs : done?.outputs;
+        if (final !== undefined) await Promise.all(final.map(precompressOutput));
         if (done) {
           ended = true;
           sendBack({ ...toEvent(update, now()), done } as RunEvent);

@@ -10,7 +10,21 @@ export {
   type RunTransition,
   type StoreStats,
 } from './run-store.js';
-export { COMPRESS_MIN_BYTES, type Compression } from './outputs.js';
+export { COMPRESS_MIN_BYTES, precompressOutput, type Compression } from './outputs.js';
+export {
+  ARCHIVED_TABLES,
+  archiveChunk,
+  countArchivable,
+  type ArchiveChunkRequest,
+  type ArchivedChunk,
+  type ArchivedTable,
+} from './archive.js';
+export {
+  databaseFigures,
+  vacuumDatabase,
+  type DatabaseFigures,
+  type VacuumResult,
+} from './maintenance.js';
 export { RUN_NUMBER_BLOCK } from './run-numbers.js';
 export {
   CommitError,

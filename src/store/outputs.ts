@@ -25,13 +25,25 @@ export interface EncodedOutput {
   readonly data: Uint8Array;
 }
 
+/** Encodings made ahead by `precompressOutput`, by output object. */
+const precompressed = new WeakMap<RunOutput, EncodedOutput>();
+
 /**
  * Compresses large outputs with brotli. Output that brotli cannot shrink
  * (already compressed, random bytes) is stored as is: the stored form is
  * never larger than the output, and readers need not decompress it.
+ *
+ * Synchronous, because the store queues the write in the caller's turn (a
+ * final output commits with the run's final state). On the daemon's path the
+ * work is done before, off the event loop, by `precompressOutput`, and this
+ * returns that result; the synchronous compression is left for callers
+ * that have no loop to protect (the Apsis import) and for an output that
+ * was not prepared.
  */
 export function encodeOutput(output: RunOutput): EncodedOutput {
   if (output.data.byteLength < COMPRESS_MIN_BYTES) return { compression: null, data: output.data };
+  const ready = precompressed.get(output);
+  if (ready !== undefined) return ready;
   const compressed = brotliCompressSync(output.data, {
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
@@ -47,6 +59,28 @@ const brotliCompressAsync = promisify(brotliCompress);
 
 /** log2 of the brotli window for chunks: 1 MiB, the size the procstar driver fetches. */
 const CHUNK_LGWIN = 20;
+
+/**
+ * Compresses a whole output on libuv's thread pool, ahead of its
+ * `putOutput`, which then uses the result (see `encodeOutput`). The runtime
+ * calls this for a program's final outputs before handing them to the run,
+ * so a 50 MB output never stalls the scheduler for its compression.
+ */
+export async function precompressOutput(output: RunOutput): Promise<void> {
+  if (output.data.byteLength < COMPRESS_MIN_BYTES || precompressed.has(output)) return;
+  const compressed = await brotliCompressAsync(output.data, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: output.data.byteLength,
+    },
+  });
+  precompressed.set(
+    output,
+    compressed.byteLength < output.data.byteLength
+      ? { compression: 'br', data: compressed }
+      : { compression: null, data: output.data },
+  );
+}
 
 /**
  * Compresses one chunk of an output appended while its program runs, on

@@ -4,6 +4,7 @@ import { InvalidValueError } from '../errors.js';
 import { checkText, checkTime, ColumnDecoder, rowToRun, runToRow, type RunRow } from './codec.js';
 import type { Database } from './database.js';
 import { CorruptValueError, StoreClosedError } from './errors.js';
+import { databaseFigures, type DatabaseFigures } from './maintenance.js';
 import { decodeOutput, encodeChunk, encodeOutput } from './outputs.js';
 import type { RunLogEntry, RunOutput, RunRecord } from './records.js';
 import { loadRunNumbers, RunNumberAllocator } from './run-numbers.js';
@@ -88,6 +89,17 @@ export interface RunStore {
   /** Flushes, then closes the connection. Later writes throw `StoreClosedError`. */
   close(): void;
   stats(): WriteQueueStats;
+  /**
+   * Defers commits until the returned function is called (see
+   * `WriteQueue.hold`): while a worker holds the write lock for long (VACUUM).
+   */
+  holdCommits(): () => void;
+  /** The database file, for worker threads that open their own connection to it. */
+  readonly databasePath: string;
+  /** The connection's busy timeout (config `database.timeout`), for those connections too. */
+  readonly busyTimeoutMs: number;
+  /** Page counts and file sizes (three pragmas and two stats: no scan). */
+  databaseFigures(): DatabaseFigures;
 
   /** A committed run, or undefined (also for a malformed id). */
   getRun(runId: string): RunRecord | undefined;
@@ -302,6 +314,10 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       }
     },
     stats: () => queue.stats(),
+    holdCommits: () => queue.hold(),
+    databasePath: db.name,
+    busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
+    databaseFigures: () => read('databaseFigures', () => databaseFigures(db)),
 
     getRun: (runId) =>
       read('getRun', () => {

@@ -22,6 +22,8 @@ export interface WriteQueueStats {
   readonly failedCommits: number;
   /** Writes waiting for the next flush. */
   readonly pending: number;
+  /** Commits are deferred (see `hold`). */
+  readonly held: boolean;
   /** When the last batch committed, by the store's clock. */
   readonly lastCommitAt: Time | undefined;
 }
@@ -51,6 +53,7 @@ export class WriteQueue {
   private drainQueued = false;
   private flushScheduled = false;
   private closed = false;
+  private holds = 0;
   private counts = { commits: 0, writes: 0, failedCommits: 0 };
   private lastCommitAt: Time | undefined;
   private batchCommitted: Promise<void> | undefined;
@@ -81,7 +84,7 @@ export class WriteQueue {
    * clean.
    */
   flush(): void {
-    if (this.batch.length === 0) return;
+    if (this.batch.length === 0 || this.holds > 0) return;
     const writes = this.batch;
     const listeners = this.listeners;
     this.batch = [];
@@ -140,8 +143,33 @@ export class WriteQueue {
     return this.batchCommitted;
   }
 
-  /** Flushes, then refuses further writes. */
+  /**
+   * Defers every commit until the returned function is called: writes queue
+   * up (past `maxBatchOps` too) and commit together then. For a worker that
+   * holds the database's write lock for long (VACUUM): a commit attempted
+   * meanwhile would sit in SQLite's busy wait, stalling the event loop, and
+   * fail once the busy timeout passed.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      if (this.holds === 0 && this.batch.length > 0 && !this.flushScheduled) {
+        this.flushScheduled = true;
+        this.options.scheduleFlush(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    };
+  }
+
+  /** Flushes (whatever holds there are), then refuses further writes. */
   close(): void {
+    this.holds = 0;
     this.flush();
     this.closed = true;
   }
@@ -151,7 +179,12 @@ export class WriteQueue {
   }
 
   stats(): WriteQueueStats {
-    return { ...this.counts, pending: this.batch.length, lastCommitAt: this.lastCommitAt };
+    return {
+      ...this.counts,
+      pending: this.batch.length,
+      held: this.holds > 0,
+      lastCommitAt: this.lastCommitAt,
+    };
   }
 
   private drain(): void {
