@@ -57,6 +57,19 @@ export const errorCodes = {
   db_commit: { httpStatus: 500, summary: 'a batch of writes could not be committed' },
   db_corrupt: { httpStatus: 500, summary: 'a stored value could not be decoded' },
   db_closed: { httpStatus: 500, summary: 'the run store was used after it was closed' },
+  worker_crashed: {
+    httpStatus: 500,
+    summary: 'a worker thread exited or threw during a task; the thread is replaced',
+  },
+  worker_timeout: {
+    httpStatus: 500,
+    summary: 'a worker task did not finish within its time limit',
+  },
+  worker_aborted: {
+    httpStatus: 500,
+    summary: 'a worker task was cancelled (its run stopped, or the daemon stopped)',
+  },
+  worker_failed: { httpStatus: 500, summary: 'a worker task reported an error' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

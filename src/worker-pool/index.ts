@@ -1,0 +1,12 @@
+export {
+  WorkerPool,
+  type RunTaskOptions,
+  type WorkerPoolOptions,
+  type WorkerPoolStats,
+} from './pool.js';
+export {
+  WorkerAbortedError,
+  WorkerCrashedError,
+  WorkerTaskError,
+  WorkerTimeoutError,
+} from './errors.js';

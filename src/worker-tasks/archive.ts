@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ARCHIVED_TABLES } from '../store/index.js';
+import type { WorkerTask } from './task.js';
+
+import { WORKERS_DIR } from './task.js';
+
+/**
+ * The metadata of an archive run, key for key as Apsis reports it
+ * (apsis-model.md §6.4), plus `jobs deleted`. Row counts are keyed by our
+ * table names (`run_log`, not `run_history`).
+ */
+export interface ArchiveMeta {
+  'run count': number;
+  run_ids: string[][];
+  'row counts': Record<string, number>;
+  'jobs deleted': string[];
+  time: { 'get runs': number; 'archive runs': number };
+}
+
+/**
+ * How far an archive run has got: its cutoff, the budget left of `count`,
+ * and the metadata so far. It is the run's run state, rewritten by each
+ * chunk in the transaction that deletes it, so after a restart the run
+ * carries on exactly where the last committed chunk left it.
+ */
+export interface ArchiveProgress {
+  /** ms since the epoch: runs whose last transition is before this are eligible. */
+  cutoff: number;
+  budget: number;
+  meta: ArchiveMeta;
+}
+
+const archiveMetaSchema = z.object({
+  'run count': z.number().int().nonnegative(),
+  run_ids: z.array(z.array(z.string())),
+  'row counts': z.record(z.string(), z.number().int().nonnegative()),
+  'jobs deleted': z.array(z.string()),
+  time: z.object({ 'get runs': z.number(), 'archive runs': z.number() }),
+});
+
+export const archiveProgressSchema = z.object({
+  cutoff: z.number().int(),
+  budget: z.number().int(),
+  meta: archiveMetaSchema,
+});
+
+export function startArchive(cutoff: number, count: number): ArchiveProgress {
+  return {
+    cutoff,
+    budget: count,
+    meta: {
+      'run count': 0,
+      run_ids: [],
+      'row counts': {},
+      'jobs deleted': [],
+      time: { 'get runs': 0, 'archive runs': 0 },
+    },
+  };
+}
+
+export interface ChunkFigures {
+  readonly runIds: readonly string[];
+  readonly rowCounts: Readonly<Record<string, number>>;
+  readonly jobsDeleted: readonly string[];
+  readonly getRunsS: number;
+  readonly archiveRunsS: number;
+}
+
+/**
+ * The progress after a chunk that asked for `requested` runs. As in Apsis
+ * the budget goes down by what was asked for, not by what was moved.
+ */
+export function addChunk(
+  progress: ArchiveProgress,
+  requested: number,
+  chunk: ChunkFigures,
+): ArchiveProgress {
+  const { meta } = progress;
+  const rowCounts = { ...meta['row counts'] };
+  for (const [table, n] of Object.entries(chunk.rowCounts))
+    rowCounts[table] = (rowCounts[table] ?? 0) + n;
+  return {
+    cutoff: progress.cutoff,
+    budget: progress.budget - requested,
+    meta: {
+      'run count': meta['run count'] + chunk.runIds.length,
+      run_ids: chunk.runIds.length > 0 ? [...meta.run_ids, [...chunk.runIds]] : meta.run_ids,
+      'row counts': rowCounts,
+      'jobs deleted': [...meta['jobs deleted'], ...chunk.jobsDeleted],
+      time: {
+        'get runs': meta.time['get runs'] + chunk.getRunsS,
+        'archive runs': meta.time['archive runs'] + chunk.archiveRunsS,
+      },
+    },
+  };
+}
+
+const connection = {
+  databasePath: z.string().min(1),
+  busyTimeoutMs: z.number().int().nonnegative(),
+};
+
+export const archiveChunkInput = z.object({
+  ...connection,
+  archivePath: z.string().min(1),
+  /** Asks for at most this many runs. */
+  requested: z.number().int().positive(),
+  /** Run ids the daemon holds in memory: never moved. */
+  exclude: z.array(z.string()),
+  /** The archiving run, whose run state records the progress. */
+  runId: z.string(),
+  progress: archiveProgressSchema,
+});
+export type ArchiveChunkInput = z.infer<typeof archiveChunkInput>;
+
+export const archiveChunkResult = z.object({
+  /** Runs moved; none means no run was eligible (and nothing changed). */
+  runIds: z.array(z.string()),
+  rowCounts: z.record(z.enum(ARCHIVED_TABLES), z.number().int().nonnegative()),
+  jobsDeleted: z.array(z.string()),
+  progress: archiveProgressSchema,
+});
+export type ArchiveChunkResult = z.infer<typeof archiveChunkResult>;
+
+/** One chunk of an archive run (apsis-model.md §6.4): see `archiveChunk` in the store. */
+export const archiveChunkTask: WorkerTask<ArchiveChunkInput, ArchiveChunkResult> = {
+  name: 'archive-chunk',
+  file: new URL('archive.worker.js', WORKERS_DIR),
+  exportName: 'archiveChunk',
+  input: archiveChunkInput,
+  result: archiveChunkResult,
+  // A chunk takes milliseconds; minutes mean a hung thread or a huge chunk.
+  timeoutMs: 10 * 60_000,
+};
+
+export const countArchivableInput = z.object({
+  ...connection,
+  cutoff: z.number().int(),
+  exclude: z.array(z.string()),
+});
+export type CountArchivableInput = z.infer<typeof countArchivableInput>;
+
+/** Counts the runs still eligible (a scan of history, so in a thread). */
+export const countArchivableTask: WorkerTask<CountArchivableInput, number> = {
+  name: 'count-archivable',
+  file: new URL('archive.worker.js', WORKERS_DIR),
+  exportName: 'countArchivable',
+  input: countArchivableInput,
+  result: z.number().int().nonnegative(),
+  timeoutMs: 10 * 60_000,
+};
