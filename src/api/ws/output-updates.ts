@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RunNotFoundError } from '../../errors.js';
 import { isFinished } from '../../runs/index.js';
 import type { ApiContext } from '../context.js';
 import { OutputSource } from '../output-source.js';
 import { intParam, type Query } from '../params.js';
 import { ClientSocket, CLOSE } from './client-socket.js';
-import { websocketRoute } from './route.js';
+import { runOrClose, websocketRoute } from './route.js';
 
 /** Largest frame's data; a longer stretch of output goes in several frames. */
 const FRAME_BYTES = 1024 * 1024;
@@ -51,14 +50,8 @@ export function outputUpdatesRoute(app: FastifyInstance, ctx: ApiContext): void 
       const socket = new ClientSocket(ws);
       const start = startParam(request);
       const { output_id: outputId } = request.params;
-      let run;
-      try {
-        run = runtime.operations.getRun(request.params.run_id);
-      } catch (err) {
-        if (!(err instanceof RunNotFoundError)) throw err;
-        socket.close(CLOSE.normal, 'unknown run');
-        return;
-      }
+      const run = runOrClose(runtime, socket, request.params.run_id);
+      if (!run) return;
       const runId = run.runId;
       let finished = isFinished(run.state);
       let cursor: number | undefined = start;

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { BadRequestError } from '../../errors.js';
+import { BadRequestError, RunNotFoundError } from '../../errors.js';
+import type { Runtime } from '../../runtime/index.js';
+import type { RunRecord } from '../../store/index.js';
+import { CLOSE, type ClientSocket } from './client-socket.js';
 
 type Handler<P> = (ws: WebSocket, request: FastifyRequest<{ Params: P }>) => void;
 
@@ -28,4 +31,22 @@ export function websocketRoute<P>(
     },
     wsHandler: handler,
   });
+}
+
+/**
+ * The run a run websocket follows; for an unknown run, the socket is closed
+ * normally with no message (as Apsis does) and undefined returned.
+ */
+export function runOrClose(
+  runtime: Runtime,
+  socket: ClientSocket,
+  runId: string,
+): RunRecord | undefined {
+  try {
+    return runtime.operations.getRun(runId);
+  } catch (err) {
+    if (!(err instanceof RunNotFoundError)) throw err;
+    socket.close(CLOSE.normal, 'unknown run');
+    return undefined;
+  }
 }

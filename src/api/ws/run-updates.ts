@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { RunNotFoundError } from '../../errors.js';
 import type { OutputInfo } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { OutputSource } from '../output-source.js';
 import { hasFlag } from '../params.js';
 import { logEntryJso, runMetaJso, runSummaryJso } from '../run-jso.js';
 import { ClientSocket, CLOSE } from './client-socket.js';
-import { websocketRoute } from './route.js';
+import { runOrClose, websocketRoute } from './route.js';
 
 function outputsJso(outputs: readonly OutputInfo[]): Record<string, unknown> {
   return Object.fromEntries(
@@ -35,15 +34,8 @@ export function runUpdatesRoute(app: FastifyInstance, ctx: ApiContext): void {
     (request) => void hasFlag(request.url, 'init'),
     (ws, request) => {
       const socket = new ClientSocket(ws);
-      let run;
-      try {
-        run = runtime.operations.getRun(request.params.run_id);
-      } catch (err) {
-        if (!(err instanceof RunNotFoundError)) throw err;
-        // Apsis closes at once, normally, with no message.
-        socket.close(CLOSE.normal, 'unknown run');
-        return;
-      }
+      const run = runOrClose(runtime, socket, request.params.run_id);
+      if (!run) return;
       const runId = run.runId;
       const send = (message: Record<string, unknown>) => {
         if (socket.isSlow) {
