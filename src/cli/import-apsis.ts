@@ -8,7 +8,7 @@ import {
 } from '../store/apsis-import.js';
 import { createDatabase, openDatabase } from '../store/index.js';
 import { formatTime } from '../time/index.js';
-import { commandConfig, EXIT, type Io } from './context.js';
+import { commandConfig, EXIT, processIo, type Io } from './context.js';
 
 export interface ImportApsisOptions {
   /** Our database; default the config's `database.path`. */
@@ -31,7 +31,7 @@ export interface ImportApsisDeps {
 
 export function processImportDeps(): ImportApsisDeps {
   return {
-    io: { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+    io: processIo,
     isTTY: process.stderr.isTTY === true,
     columns: process.stderr.columns,
     now: () => Date.now(),
