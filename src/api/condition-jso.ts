@@ -1,4 +1,6 @@
 import {
+  BOUND_MAX_RUNNING,
+  BOUND_SKIP_DUPLICATE,
   describeCondition,
   type BoundCondition,
   type ConditionSpec,
@@ -7,10 +9,6 @@ import {
 import { formatInstance, joinStates, sortStates, type State } from '../runs/index.js';
 
 type Jso = Record<string, unknown>;
-
-/** The Python classes of the bound conditions that have no alias (apsis-model.md §4.3, §4.4). */
-export const BOUND_MAX_RUNNING = 'apsis.cond.max_running.BoundMaxRunning';
-export const BOUND_SKIP_DUPLICATE = 'apsis.cond.skip_duplicate.BoundSkipDuplicate';
 
 /** Python's `repr()` of a str, bool or None. */
 function pyRepr(value: Enabled): string {

@@ -1,2 +1,3 @@
 export * from './spec.js';
 export * from './bind.js';
+export * from './python-names.js';

@@ -5,3 +5,5 @@ export * from './running.js';
 export * from './async-queue.js';
 export * from './no-op.js';
 export * from './procstar.js';
+export * from './internal/index.js';
+export * from './python-names.js';

@@ -4,8 +4,8 @@ import type { ActionSpec } from '../../actions/index.js';
 // The leaf modules, not api/index.js: that one loads the HTTP server. These
 // hold the Python class names of Apsis's bound forms, which the API writes
 // and the importer reads back; one table serves both directions.
-import { BOUND_MAX_RUNNING, BOUND_SKIP_DUPLICATE } from '../../api/condition-jso.js';
-import { BOUND_TYPE_NAMES } from '../../api/program-jso.js';
+import { BOUND_MAX_RUNNING, BOUND_SKIP_DUPLICATE } from '../../conditions/index.js';
+import { BOUND_TYPE_NAMES } from '../../programs/index.js';
 import type { BoundCondition } from '../../conditions/index.js';
 import { toSignalName, type BoundProgram, type BoundStop } from '../../programs/index.js';
 import { sortArgs, sortStates, type State } from '../../runs/index.js';
