@@ -179,6 +179,6 @@ function checkVersion(db: Database, path: string, version: number, target: numbe
     throw new DatabaseSchemaError(
       path,
       'has tables but no schema version: it is not an apsis-ts database' +
-        ' (an Apsis 2.4 database cannot be opened directly)',
+        ' (to use an Apsis 2.4 database, import it: apsisctl import-apsis OLD.db; see docs/migrating.md)',
     );
 }
