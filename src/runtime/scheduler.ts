@@ -408,9 +408,13 @@ export class Scheduler {
 
   /** Whether a run of this instance at this schedule time, made from a schedule, is already stored. */
   private alreadyCreated(run: RunRecord): boolean {
+    const schedule = run.times.schedule;
+    // A run made from a schedule is created once due, so it last changed
+    // state at or after its schedule time: that bound keeps this to the few
+    // runs since, not a frequent job's whole history.
     return this.deps.store
-      .queryRuns({ jobId: run.jobId, args: run.args })
-      .some((stored) => stored.times.schedule === run.times.schedule && stored.runId !== run.runId);
+      .queryRuns({ jobId: run.jobId, args: run.args, minTimestamp: schedule })
+      .some((stored) => stored.times.schedule === schedule && stored.runId !== run.runId);
   }
 
   /**
