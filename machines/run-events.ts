@@ -47,7 +47,13 @@ export type RunEvent =
        */
       done?: ProgramResult;
     } & Timed)
-  | ({ type: 'program.update'; meta?: Record<string, unknown>; outputs?: RunOutput[] } & Timed)
+  | ({
+      type: 'program.update';
+      meta?: Record<string, unknown>;
+      outputs?: RunOutput[];
+      /** Replaces the run state of a running run: what a reconnect needs now. */
+      runState?: Record<string, unknown>;
+    } & Timed)
   | ({ type: 'program.done' } & ProgramResult & Timed)
   /** A line for the run log from the program (a signal sent, a reconnect). */
   | ({ type: 'program.log'; message: string } & Timed);

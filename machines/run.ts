@@ -410,11 +410,18 @@ export const runMachine = runSetup.createMachine({
         'program.update': {
           actions: [
             runSetup.assign({
-              run: ({ context, event }) =>
-                updateRecordMeta(
+              run: ({ context, event }) => {
+                const run = updateRecordMeta(
                   context.run,
                   event.type === 'program.update' ? event.meta : undefined,
-                ),
+                );
+                // A stopping run keeps its `stopping` run state.
+                return event.type === 'program.update' &&
+                  event.runState !== undefined &&
+                  run.state === 'running'
+                  ? { ...run, runState: event.runState }
+                  : run;
+              },
               now: ({ event }) => event.time,
             }),
             {

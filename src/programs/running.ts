@@ -11,8 +11,16 @@ export type ProgramUpdate =
       meta?: Record<string, unknown>;
       times?: Record<string, Time>;
     }
-  /** New metadata or interim output while starting or running. */
-  | { type: 'update'; meta?: Record<string, unknown>; outputs?: RunOutput[] }
+  /**
+   * New metadata or interim output while starting or running; `runState`
+   * replaces the run state of a running run (stored with the metadata).
+   */
+  | {
+      type: 'update';
+      meta?: Record<string, unknown>;
+      outputs?: RunOutput[];
+      runState?: Record<string, unknown>;
+    }
   /** A line for the run log (a signal sent, a retry). */
   | { type: 'log'; message: string }
   /** The result; always the last update. */

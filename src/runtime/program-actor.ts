@@ -45,6 +45,7 @@ function toEvent(update: ProgramUpdate, time: number): RunEvent {
         type: 'program.update',
         meta: programMeta(update.meta),
         outputs: update.outputs,
+        runState: update.runState,
         time,
       };
     case 'log':

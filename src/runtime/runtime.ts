@@ -2,11 +2,20 @@ import type { ActionSpec } from '../actions/index.js';
 import { formatRunId } from '../runs/index.js';
 import { errorMessage } from '../errors.js';
 import { jobSchema, type Job } from '../jobs/index.js';
-import { noOpDriver, type ProgramDrivers, type RunningProgram } from '../programs/index.js';
+import {
+  archiveDriver,
+  noOpDriver,
+  statsDriver,
+  vacuumDriver,
+  type ProgramDrivers,
+  type RunningProgram,
+} from '../programs/index.js';
 import type { RunStore } from '../store/index.js';
 import type { CalendarResolver, Clock, Time } from '../time/index.js';
 import { safeParse } from '../validation/index.js';
+import { WorkerPool, type WorkerPoolOptions } from '../worker-pool/index.js';
 import { startActions } from './actions-runner.js';
+import { createHousekeeping } from './housekeeping.js';
 import { Inspection } from './inspection.js';
 import { JobTable, type JobChanges } from './job-table.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -16,6 +25,7 @@ import { RunFeed } from './run-feed.js';
 import { RunQueries } from './run-query.js';
 import { RunRegistry } from './run-registry.js';
 import { Scheduler } from './scheduler.js';
+import { RuntimeStats } from './stats.js';
 import { TransitionBus } from './transition-bus.js';
 
 export interface RuntimeOptions {
@@ -31,8 +41,17 @@ export interface RuntimeOptions {
   /** `runs.lookback`: how far back run queries look by default (the API's concern). */
   readonly lookbackMs?: number | null;
   readonly globalActions?: readonly ActionSpec[];
-  /** Program drivers by type; `no-op` is always there. */
+  /**
+   * Program drivers by type; `no-op` and the internal programs (`stats`,
+   * `archive`, `vacuum`) are always there, unless replaced here.
+   */
   readonly drivers?: ProgramDrivers;
+  /**
+   * The worker threads for housekeeping: a pool to share (the caller closes
+   * it), or options for one of the runtime's own, closed by `stop()`
+   * (default: one thread, started on first use).
+   */
+  readonly workers?: WorkerPool | WorkerPoolOptions;
   readonly logger?: Logger;
   readonly generateEveryMs?: number;
   /** See `SchedulerOptions.releaseSliceMs`. */
@@ -59,6 +78,11 @@ export class Runtime {
   readonly runActors: RunActors;
   readonly scheduler: Scheduler;
   readonly operations: Operations;
+  /** Worker threads for housekeeping (archive, vacuum, history scans). */
+  readonly workers: WorkerPool;
+  /** The stats of apsis-model.md §10, for the API and the `stats` program alike. */
+  readonly stats: RuntimeStats;
+  private readonly ownsWorkers: boolean;
   private stopActions: (() => void) | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -81,6 +105,18 @@ export class Runtime {
     this.bus = new TransitionBus((err) => report(err, 'transition listener'));
     this.inspection = new Inspection(clock);
     this.jobs = new JobTable(options.jobs.values());
+    this.ownsWorkers = !(options.workers instanceof WorkerPool);
+    this.workers =
+      options.workers instanceof WorkerPool ? options.workers : new WorkerPool(options.workers);
+    const housekeeping = createHousekeeping({
+      clock,
+      store,
+      registry: this.registry,
+      jobs: this.jobs,
+      workers: this.workers,
+      // The stats read the scheduler, made below.
+      stats: { read: (now) => this.stats.read(now) },
+    });
     // The run actors report crashes to the scheduler, which needs the run actors.
     const late: { scheduler?: Scheduler; runActors?: RunActors } = {};
     this.runActors = new RunActors({
@@ -89,7 +125,13 @@ export class Runtime {
       registry: this.registry,
       bus: this.bus,
       inspection: this.inspection,
-      drivers: { 'no-op': noOpDriver, ...options.drivers },
+      drivers: {
+        'no-op': noOpDriver,
+        stats: statsDriver(housekeeping),
+        archive: archiveDriver(housekeeping),
+        vacuum: vacuumDriver(housekeeping),
+        ...options.drivers,
+      },
       running: this.runningPrograms,
       report,
       waitingMaxTimeMs: options.waitingMaxTimeMs ?? null,
@@ -123,6 +165,16 @@ export class Runtime {
     );
     late.scheduler = scheduler;
     this.scheduler = scheduler;
+    this.stats = new RuntimeStats({
+      startedAt: clock.now(),
+      registry: this.registry,
+      store,
+      inspection: this.inspection,
+      runActors: this.runActors,
+      runningPrograms: this.runningPrograms,
+      expected: scheduler.expected,
+      workers: this.workers,
+    });
     this.queries = new RunQueries({
       store,
       registry: this.registry,
@@ -158,8 +210,12 @@ export class Runtime {
   /** Stops scheduling and every run actor; runs stay as stored, to be restored on the next start. */
   async stop(): Promise<void> {
     this.stopActions?.();
+    // Stopping the run actors detaches their programs, which cancels their
+    // worker tasks: a run in the middle of housekeeping resumes at the next start.
     await this.scheduler.stop();
     await this.store.committed();
+    if (this.ownsWorkers) await this.workers.close();
+    this.stats.close();
   }
 
   /**

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { formatJobProblem } from '../../jobs/index.js';
 import type { ApiContext } from '../context.js';
 import { hasFlag, single, toBool, type Query } from '../params.js';
-import { LoopLag, statsJso } from '../stats.js';
+import { addApiStats, statsJso } from '../stats.js';
 import { jobApiJso } from '../describe.js';
 
 export function controlRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { runtime } = ctx;
-  const lag = new LoopLag();
-  app.addHook('onClose', async () => lag.close());
+  const removeStats = addApiStats(ctx);
+  app.addHook('onClose', async () => removeStats());
 
   app.get('/api/v1/alive', () => ({}));
 
@@ -18,7 +18,7 @@ export function controlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return {};
   });
 
-  app.get('/api/v1/stats', () => statsJso(ctx, lag, runtime.clock.now()));
+  app.get('/api/v1/stats', () => statsJso(ctx, runtime.clock.now()));
 
   app.get('/api/control/version', () => ({ version: ctx.version }));
 
