@@ -30,77 +30,79 @@ export interface SummaryHubOptions {
 export const FRAME_MESSAGES = 4096;
 
 /**
- * One subscriber's queue. Bounded: a client that falls `maxQueued` messages
- * behind, or whose socket holds more than its high-water mark unsent, is
+ * One subscriber. While its snapshot is sent it has a queue of its own,
+ * bounded by `maxQueued`; once live, it takes the hub's shared frames, built
+ * once per batch for every subscriber. Either way a client that falls
+ * behind (too many queued, or more than its high-water mark unsent) is
  * closed with 1013 and the sequence number to resume from, instead of the
  * server buffering for it without limit (Apsis's LIMIT, §3.1).
  */
 export class SummarySubscriber {
-  private queue: string[] = [];
-  private timer: TimerHandle | undefined;
+  private queue: Published[] = [];
   /** While the snapshot is sent, live messages wait here. */
-  private holding = true;
-  lastSeq: number;
+  holding = true;
+  /** The last message this client was sent (or had before it subscribed). */
+  sentSeq: number;
 
   constructor(
     private readonly hub: SummaryHub,
     readonly socket: ClientSocket,
     fromSeq: number,
   ) {
-    this.lastSeq = fromSeq;
+    this.sentSeq = fromSeq;
   }
 
-  push(message: Published): void {
+  /** Queues a message while the snapshot goes out (live messages come in shared frames). */
+  hold(message: Published): void {
     if (this.socket.isClosed || message.json === null) return;
-    this.queue.push(message.json);
-    this.lastSeq = message.seq;
-    if (this.queue.length > this.hub.maxQueued || (!this.holding && this.socket.isSlow)) {
+    this.queue.push(message);
+    if (this.queue.length > this.hub.maxQueued) this.drop();
+  }
+
+  /** The snapshot is out: send what queued meanwhile, then go live. */
+  release(): void {
+    const queued = this.queue;
+    this.queue = [];
+    this.holding = false;
+    this.sendFrames(queued);
+  }
+
+  /** Sends messages in frames; `frames` when the hub already built them for these messages. */
+  sendFrames(messages: readonly Published[], frames?: readonly string[]): void {
+    if (this.socket.isClosed || messages.length === 0) return;
+    if (this.socket.isSlow) {
       this.drop();
       return;
     }
-    if (!this.holding) this.schedule();
-  }
-
-  /** The snapshot is out: send what queued meanwhile, then live. */
-  release(): void {
-    this.holding = false;
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer !== undefined || this.queue.length === 0) return;
-    this.timer = this.hub.clock.setTimeout(() => this.flush(), this.hub.batchMs);
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    const queue = this.queue;
-    this.queue = [];
-    for (let i = 0; i < queue.length; i += FRAME_MESSAGES)
-      this.socket.send(`[${queue.slice(i, i + FRAME_MESSAGES).join(',')}]`);
+    for (const frame of frames ?? buildFrames(messages)) this.socket.send(frame);
+    this.sentSeq = messages[messages.length - 1]!.seq;
   }
 
   drop(): void {
     // A client dropped mid-snapshot lacks part of it: it needs a new one, not the messages since.
     const reason = this.holding
       ? 'too slow; reconnect with ?init'
-      : `too slow; resume=${this.resumeFrom}`;
+      : `too slow; resume=${this.sentSeq}`;
     this.queue = [];
-    if (this.timer !== undefined) this.hub.clock.clearTimeout(this.timer);
-    this.timer = undefined;
     this.socket.close(CLOSE.tryAgainLater, reason);
   }
 
-  /** Where this client can resume: the last message it was sent for certain. */
-  get resumeFrom(): number {
-    return this.lastSeq - this.queue.length;
-  }
-
   stop(): void {
-    if (this.timer !== undefined) this.hub.clock.clearTimeout(this.timer);
-    this.timer = undefined;
     this.queue = [];
   }
+}
+
+/** Frames of at most FRAME_MESSAGES messages each, as JSON arrays. */
+function buildFrames(messages: readonly Published[]): string[] {
+  const frames: string[] = [];
+  for (let i = 0; i < messages.length; i += FRAME_MESSAGES)
+    frames.push(
+      `[${messages
+        .slice(i, i + FRAME_MESSAGES)
+        .map((m) => m.json as string)
+        .join(',')}]`,
+    );
+  return frames;
 }
 
 /**
@@ -121,6 +123,8 @@ export class SummaryHub {
   /** States of runs not yet finished, to tell a transition from a metadata write. */
   private readonly liveStates = new Map<string, string>();
   private readonly unsubscribe: (() => void)[] = [];
+  private pending: Published[] = [];
+  private batchTimer: TimerHandle | undefined;
 
   constructor(options: SummaryHubOptions) {
     this.clock = options.clock;
@@ -187,7 +191,34 @@ export class SummaryHub {
     const seq = ++this.seq;
     const published = { seq, json: JSON.stringify({ ...message, seq }) };
     this.record(published);
-    for (const subscriber of this.subscribers) subscriber.push(published);
+    if (this.subscribers.size === 0) return;
+    let live = false;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.holding) subscriber.hold(published);
+      else live = true;
+    }
+    if (!live) return;
+    this.pending.push(published);
+    this.batchTimer ??= this.clock.setTimeout(() => this.flush(), this.batchMs);
+  }
+
+  /**
+   * Sends the batch to every live subscriber: the frames are built once and
+   * the same strings go to all (a subscriber that went live mid-batch gets
+   * only what came after).
+   */
+  private flush(): void {
+    this.batchTimer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const first = batch[0]!.seq;
+    let frames: string[] | undefined;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.holding) continue;
+      if (subscriber.sentSeq < first) subscriber.sendFrames(batch, (frames ??= buildFrames(batch)));
+      else subscriber.sendFrames(batch.filter((m) => m.seq > subscriber.sentSeq));
+    }
   }
 
   private record(published: Published): void {
@@ -210,7 +241,7 @@ export class SummaryHub {
     if (resume !== undefined && resume <= this.seq) {
       const missed = this.since(resume);
       if (missed) {
-        for (const message of missed) subscriber.push(message);
+        for (const message of missed) subscriber.hold(message);
         resumed = true;
       }
     }
@@ -237,6 +268,8 @@ export class SummaryHub {
   }
 
   close(): void {
+    if (this.batchTimer !== undefined) this.clock.clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
     for (const off of this.unsubscribe.splice(0)) off();
     for (const subscriber of [...this.subscribers])
       subscriber.socket.close(1001, 'server stopping');
