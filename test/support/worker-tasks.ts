@@ -23,4 +23,9 @@ export const testTasks = {
   block: task('block', z.object({ ms: z.number() }), z.object({ blocked: z.number() })),
   malformed: task('malformed', z.unknown(), echoResult),
   fail: task('fail', z.unknown(), echoResult),
+  lockAndBlock: task(
+    'lockAndBlock',
+    z.object({ path: z.string(), ms: z.number() }),
+    z.object({ blocked: z.number() }),
+  ),
 };

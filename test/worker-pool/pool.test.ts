@@ -7,6 +7,8 @@ import {
   WorkerTaskError,
   WorkerTimeoutError,
 } from '../../src/worker-pool/index.js';
+import { openDatabase } from '../../src/store/index.js';
+import { createdDatabasePath } from '../support/store.js';
 import { testTasks } from '../support/worker-tasks.js';
 
 describe('WorkerPool', () => {
@@ -95,6 +97,36 @@ describe('WorkerPool', () => {
     assert.deepEqual(await pool.run(testTasks.echo, { text: 'still here' }), {
       echoed: 'still here',
     });
+  });
+
+  it('releases the write lock of a thread stopped in the middle of a transaction', async () => {
+    const path = createdDatabasePath();
+    const controller = new AbortController();
+    const task = pool.run(
+      testTasks.lockAndBlock,
+      { path, ms: 10_000 },
+      { signal: controller.signal },
+    );
+    const db = openDatabase(path, { busyTimeoutMs: 5_000 });
+    // Wait until the thread holds the lock.
+    let locked = false;
+    db.pragma('busy_timeout = 0');
+    for (let i = 0; i < 200 && !locked; i++) {
+      try {
+        db.exec('BEGIN IMMEDIATE; ROLLBACK');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      } catch {
+        // SQLITE_BUSY: the thread has it.
+        locked = true;
+      }
+    }
+    assert.ok(locked, 'the thread took the write lock');
+    controller.abort(new Error('program stopped'));
+    await assert.rejects(task, { code: 'worker_aborted' });
+    db.pragma('busy_timeout = 5000');
+    db.prepare('UPDATE clock SET time = 1').run();
+    assert.equal(db.prepare('SELECT time FROM clock').pluck().get(), 1);
+    db.close();
   });
 
   it('keeps the scheduler’s event loop free while a task blocks its thread', async () => {

@@ -1,6 +1,6 @@
 // Worker entry points for tests of the worker pool: each misbehaves in one way.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseMissingError } from '../../../src/store/index.js';
+import { DatabaseMissingError, openDatabase } from '../../../src/store/index.js';
 import { workerEntry } from '../../../src/worker-tasks/index.js';
 import { testTasks } from '../worker-tasks.js';
 
@@ -39,4 +39,13 @@ export function malformed(): unknown {
 /** Reports one of our errors by code. */
 export const fail = workerEntry(testTasks.fail, () => {
   throw new DatabaseMissingError('/nowhere/apsis.db');
+});
+
+/** Write-locks a database, then blocks: a thread stopped now must not leave the lock held. */
+export const lockAndBlock = workerEntry(testTasks.lockAndBlock, (input) => {
+  const db = openDatabase(input.path);
+  db.exec('BEGIN IMMEDIATE');
+  db.prepare('INSERT INTO clock (id, time) VALUES (1, 0) ON CONFLICT DO NOTHING').run();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, input.ms);
+  return { blocked: input.ms };
 });
