@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STATES } from '../../runs/index.js';
 
 /**
  * The parts of the API's answers this client relies on (spec §2, M§7.9).
@@ -6,23 +7,8 @@ import { z } from 'zod';
  * whole answer, so unknown keys are kept.
  */
 
-export const STATES = [
-  'new',
-  'scheduled',
-  'waiting',
-  'starting',
-  'running',
-  'stopping',
-  'success',
-  'failure',
-  'error',
-  'skipped',
-] as const;
+export { STATES, isFinished, type State } from '../../runs/index.js';
 export const stateSchema = z.enum(STATES);
-export type State = z.infer<typeof stateSchema>;
-
-export const FINISHED_STATES: readonly State[] = ['success', 'failure', 'error', 'skipped'];
-export const isFinished = (state: State): boolean => FINISHED_STATES.includes(state);
 
 /** A serialized object with its display form: a condition, action, program, schedule. */
 export const describedSchema = z.looseObject({
