@@ -63,7 +63,7 @@ function stringOption(name: string): string | undefined {
 }
 
 /** In the child: the database and the job files. */
-function generate(dir: string): void {
+async function generate(dir: string): Promise<void> {
   const runs = option('runs', 1_000_000);
   const jobs = option('jobs', 1000);
   const days = option('days', 90);
@@ -71,7 +71,7 @@ function generate(dir: string): void {
   const dbPath = join(dir, 'apsis.db');
   const start = performance.now();
   createDatabase(dbPath, Date.now());
-  const history = writeRunHistory(dbPath, { runs, jobs, days, heavyShare, now: Date.now() });
+  const history = await writeRunHistory(dbPath, { runs, jobs, days, heavyShare, now: Date.now() });
   writeJobFiles(join(dir, 'jobs'), history.jobs);
   reportToParent({
     seconds: (performance.now() - start) / 1000,
@@ -192,7 +192,7 @@ function shapes(jobs: readonly HistoryJob[], now: number, requests: number): Sha
 
 async function main(): Promise<void> {
   if (process.argv.includes('--child')) {
-    generate(stringOption('dir')!);
+    await generate(stringOption('dir')!);
     return;
   }
   const requests = option('requests', 200);

@@ -36,6 +36,8 @@ export interface DaemonOptions {
   readonly dbPath: string;
   /** Extra config lines (YAML, top level). */
   readonly config?: string;
+  /** Node flags for the daemon's process (`--cpu-prof`, …), before the script. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export class Daemon {
@@ -66,7 +68,7 @@ export class Daemon {
     const started = performance.now();
     const child = spawn(
       process.execPath,
-      ['--import', PROBE, APSISCTL, 'serve', '--config', configPath],
+      [...(options.nodeArgs ?? []), '--import', PROBE, APSISCTL, 'serve', '--config', configPath],
       { stdio: ['ignore', log, log, 'ipc'] },
     );
     closeSync(log);
@@ -107,10 +109,17 @@ export class Daemon {
     this.child.send({ type: 'mark' });
   }
 
-  /** Closes the window and returns its figures. */
+  /** Closes the window and returns its figures (rejects if the daemon exits first). */
   read(): Promise<ProbeFigures> {
-    return new Promise((resolve) => {
-      this.child.once('message', (message) => resolve(message as ProbeFigures));
+    return new Promise((resolve, reject) => {
+      const exited = () =>
+        reject(new Error(`daemon exited; log: ${this.logPath}\n${tail(this.logPath)}`));
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return exited();
+      this.child.once('exit', exited);
+      this.child.once('message', (message) => {
+        this.child.off('exit', exited);
+        resolve(message as ProbeFigures);
+      });
       this.child.send({ type: 'read' });
     });
   }

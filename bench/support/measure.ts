@@ -229,7 +229,8 @@ export function loopProbe(): LoopProbe {
       const shareAbove = (lag: number) =>
         gaps.reduce((sum, g) => sum + Math.max(0, g - lag), 0) / total;
       let lo = 0;
-      let hi = Math.max(...gaps);
+      // A loop, not Math.max(...gaps): a window of minutes has more ticks than a call has arguments.
+      let hi = gaps.reduce((a, b) => Math.max(a, b), 0);
       for (let i = 0; i < 60; i++) {
         const mid = (lo + hi) / 2;
         if (shareAbove(mid) > 0.01) lo = mid;
@@ -244,7 +245,7 @@ export function loopProbe(): LoopProbe {
         timeLagP99: hi,
         stalls: stalls.length,
         stallMs: stalls.reduce((a, b) => a + b, 0),
-        longestStallMs: Math.max(0, ...stalls),
+        longestStallMs: stalls.reduce((a, b) => Math.max(a, b), 0),
       };
     },
   };

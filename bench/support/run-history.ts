@@ -9,7 +9,9 @@
  * (status, times, rusage, /proc stat, cgroup accounting, connection), so a
  * full run is about 2 KB of JSON; the rest are no-ops. Jobs take `date` and
  * `region` args, labels, conditions and actions. A seeded generator makes
- * every invocation write the same history for the same options.
+ * every invocation write the same history for the same options. With `io`,
+ * each run also gets its run log, transitions and an output
+ * (bench/support/run-io.ts), as the housekeeping bench needs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,6 +19,7 @@ import { formatRunId, type State } from '../../src/runs/index.js';
 import type { RunRecord } from '../../src/store/index.js';
 import { createRunStore, openDatabase } from '../../src/store/index.js';
 import { systemClock } from '../../src/runtime/index.js';
+import { writeRunIo } from './run-io.js';
 
 export const REGIONS = ['us', 'eu', 'apac', 'latam', 'mea'] as const;
 const TEAMS = 12;
@@ -47,6 +50,8 @@ export interface HistoryOptions {
   readonly heavyShare: number;
   /** The newest run ends a minute before this (ms). */
   readonly now: number;
+  /** Also store each run's log lines, transitions and an output (run-io.ts; default false). */
+  readonly io?: boolean;
 }
 
 export interface History {
@@ -254,15 +259,21 @@ function boundProgram(job: HistoryJob): RunRecord['program'] {
   };
 }
 
+/** Runs between waits for the outputs' compression (which queues their writes). */
+const IO_WAIT_EVERY = 2000;
+
 /**
  * Writes the history into the database at `path` (created, empty, by
  * `createDatabase`): run numbers are reserved through the store as the
  * daemon reserves them, rows are inserted in batches of 20,000 per
  * transaction, and closing the store refreshes the planner's statistics.
  */
-export function writeRunHistory(path: string, options: HistoryOptions): History {
+export async function writeRunHistory(path: string, options: HistoryOptions): Promise<History> {
   const jobs = historyJobs(options.jobs);
   const rand = random(20261123);
+  // Its own sequence, so the runs are the same with and without `io`.
+  const ioRand = random(20261124);
+  let io: Promise<void>[] = [];
   const store = createRunStore(openDatabase(path), {
     clock: systemClock,
     maxBatchOps: 20_000,
@@ -337,7 +348,15 @@ export function writeRunHistory(path: string, options: HistoryOptions): History 
       timestamp: end,
       expected: rand() < 0.95,
     });
+    if (options.io) {
+      io.push(writeRunIo(store, ioRand, { runId: formatRunId(first + k), state, times, procstar }));
+      if (io.length >= IO_WAIT_EVERY) {
+        await Promise.all(io);
+        io = [];
+      }
+    }
   }
+  await Promise.all(io);
   store.close();
   return { jobs, states, from, to, lastRunNumber: first + options.runs - 1 };
 }

@@ -43,6 +43,7 @@ export function createHousekeeping(deps: HousekeepingDeps): Housekeeping {
         { ...connection(), ...request, exclude: held(request.progress.cutoff) },
         { signal },
       ),
+    shareWriteLock: () => store.shareWriteLock(),
     countArchivable: (cutoff, signal) =>
       workers.run(
         countArchivableTask,

@@ -67,6 +67,8 @@ export interface ArchiveChunkRequest {
 export interface ArchivedChunk {
   /** The runs moved, oldest first. Empty when no run was eligible. */
   readonly runIds: string[];
+  /** Their run numbers (`runs.rowid`), in the same order. */
+  readonly runNumbers: number[];
   /** Rows moved, per table. */
   readonly rowCounts: Record<ArchivedTable, number>;
   /** Ad hoc jobs deleted because none of their runs is left in the main file. */
@@ -77,6 +79,30 @@ export interface ArchivedChunk {
 }
 
 const FINISHED_JSON = JSON.stringify([...FINISHED_STATES]);
+
+/** A main-file log this many pages long (64 MB) is made to start over after a chunk. */
+const START_OVER_WAL_FRAMES = 8192;
+
+/**
+ * Lets the main file's log start over from the top, which happens only when
+ * a writer begins with every page of the log copied into the file. After
+ * each chunk this connection copies the chunk's pages (a PASSIVE
+ * checkpoint, no lock), but the daemon's commits that waited for the
+ * chunk's lock land while it copies, so the log is never all copied when
+ * the next writer begins, and would grow by every chunk (637 MB over a
+ * million runs). Here, under the write lock (so nothing is added
+ * meanwhile), the rest is copied: the pages the daemon wrote since. The
+ * next writer starts the log over. It costs the daemon's commits a wait of
+ * 5–30 ms (the copy's syncs), so it is done only once the log is long.
+ */
+function startLogOver(main: Database, archive: Database): void {
+  main.exec('BEGIN IMMEDIATE');
+  try {
+    archive.pragma('live.wal_checkpoint(PASSIVE)');
+  } finally {
+    main.exec('COMMIT');
+  }
+}
 
 /**
  * Moves up to `limit` finished runs older than `before`, oldest first, with
@@ -97,20 +123,37 @@ const FINISHED_JSON = JSON.stringify([...FINISHED_STATES]);
  * databases one file at a time, main first, so a crash in between would lose
  * the chunk.
  *
- * The main file's write lock is held for the copy and the delete: a few ms
- * for a chunk of hundreds of runs; the daemon's commits wait that long (its
- * busy timeout), so keep chunks small.
+ * The main file's write lock is held for the copy and the delete: 60–100 µs
+ * a run with a few KB of rows (~20 ms for 250 runs; bench/housekeeping-
+ * archive.ts), mostly one page of each `run_id` index per run. The daemon's
+ * commits wait that long (off its event loop while it shares the lock:
+ * `RunStore.shareWriteLock`), and so do the runs they start: keep chunks
+ * small.
  */
 export function archiveChunk(request: ArchiveChunkRequest): ArchivedChunk {
-  const main = openDatabase(request.databasePath, { busyTimeoutMs: request.busyTimeoutMs });
+  const main = openDatabase(request.databasePath, {
+    busyTimeoutMs: request.busyTimeoutMs,
+    optimize: false,
+  });
   let archive: Database | undefined;
   try {
     archive = openDatabase(request.archivePath, {
       create: true,
       busyTimeoutMs: request.busyTimeoutMs,
+      optimize: false,
     });
+    // Checkpoints after the main file's write lock is released, never
+    // inside it: the archive file's happens when this connection, its last,
+    // closes (an automatic one would run in the copy's commit, under the
+    // main file's lock); the main file's just after the chunk commits, here
+    // rather than on the daemon's event loop (`RunStore.shareWriteLock`).
+    main.pragma('wal_autocheckpoint = 0');
+    archive.pragma('wal_autocheckpoint = 0');
     archive.prepare('ATTACH DATABASE ? AS live').run(request.databasePath);
-    return moveChunk(main, archive, request);
+    const chunk = moveChunk(main, archive, request);
+    const [log] = main.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    if ((log?.log ?? 0) >= START_OVER_WAL_FRAMES) startLogOver(main, archive);
+    return chunk;
   } finally {
     archive?.close();
     main.close();
@@ -136,12 +179,13 @@ function moveChunk(main: Database, archive: Database, request: ArchiveChunkReque
     const getRunsS = (performance.now() - started) / 1000;
     if (chosen.length === 0) {
       main.exec('ROLLBACK');
-      return { runIds: [], rowCounts, jobsDeleted: [], getRunsS, archiveRunsS: 0 };
+      return { runIds: [], runNumbers: [], rowCounts, jobsDeleted: [], getRunsS, archiveRunsS: 0 };
     }
     started = performance.now();
     const runIds = chosen.map((r) => r.run_id);
+    const runNumbers = chosen.map((r) => r.rowid);
     const ids = JSON.stringify(runIds);
-    const rowids = JSON.stringify(chosen.map((r) => r.rowid));
+    const rowids = JSON.stringify(runNumbers);
     const where = (table: ArchivedTable) =>
       table === 'runs'
         ? 'rowid IN (SELECT value FROM json_each(@rowids))'
@@ -183,7 +227,14 @@ function moveChunk(main: Database, archive: Database, request: ArchiveChunkReque
       .pluck()
       .all();
     const archiveRunsS = (performance.now() - started) / 1000;
-    const chunk: ArchivedChunk = { runIds, rowCounts, jobsDeleted, getRunsS, archiveRunsS };
+    const chunk: ArchivedChunk = {
+      runIds,
+      runNumbers,
+      rowCounts,
+      jobsDeleted,
+      getRunsS,
+      archiveRunsS,
+    };
     if (request.progress)
       main
         .prepare('UPDATE runs SET run_state = ? WHERE run_id = ?')
@@ -203,7 +254,10 @@ export function countArchivable(request: {
   readonly exclude: readonly string[];
   readonly busyTimeoutMs: number;
 }): number {
-  const db = openDatabase(request.databasePath, { busyTimeoutMs: request.busyTimeoutMs });
+  const db = openDatabase(request.databasePath, {
+    busyTimeoutMs: request.busyTimeoutMs,
+    optimize: false,
+  });
   try {
     return db
       .prepare<[Time, string, string], number>(

@@ -13,6 +13,14 @@ export interface OpenOptions {
   create?: boolean;
   /** How long a statement waits for another connection's lock before failing (config `database.timeout`). */
   busyTimeoutMs?: number;
+  /**
+   * Refresh the planner's statistics on opening (default true: right for the
+   * daemon's long-lived connection). A worker's connection for one task
+   * passes false: the refresh may run ANALYZE, which write-locks the file
+   * for as long as it takes (~100 ms on a million runs), and a thousand
+   * archive chunks would run it again and again.
+   */
+  optimize?: boolean;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -31,7 +39,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     if (!options.create) throw new DatabaseMissingError(path);
     createEmptyFile(path);
   }
-  return openExisting(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+  return openExisting(
+    path,
+    options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    options.optimize ?? true,
+  );
 }
 
 /**
@@ -68,7 +80,7 @@ function createEmptyFile(path: string): void {
   closeSync(fd);
 }
 
-function openExisting(path: string, busyTimeoutMs: number): Database {
+function openExisting(path: string, busyTimeoutMs: number, optimize = true): Database {
   let db: Database;
   try {
     db = new Sqlite(path, { fileMustExist: path !== MEMORY, timeout: busyTimeoutMs });
@@ -81,7 +93,7 @@ function openExisting(path: string, busyTimeoutMs: number): Database {
     // Refreshes planner statistics that are missing or stale (SQLite's advice
     // on opening a long-lived connection; Apsis does the same). Without them a
     // table analysed while tiny would keep being scanned, not searched.
-    db.pragma('optimize = 0x10002');
+    if (optimize) db.pragma('optimize = 0x10002');
     return db;
   } catch (err) {
     db.close();

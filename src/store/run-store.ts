@@ -1,6 +1,7 @@
 import { runNumber, type State } from '../runs/index.js';
 import type { Clock, Time } from '../time/index.js';
 import { InvalidValueError } from '../errors.js';
+import { createCommitter } from './commit.js';
 import { checkText, checkTime, ColumnDecoder, rowToRun, runToRow, type RunRow } from './codec.js';
 import type { Database } from './database.js';
 import { CorruptValueError, StoreClosedError } from './errors.js';
@@ -10,7 +11,7 @@ import type { RunLogEntry, RunOutput, RunRecord } from './records.js';
 import { loadRunNumbers, RunNumberAllocator } from './run-numbers.js';
 import { createTransitionLog, type RunTransition } from './run-transitions.js';
 import { prepareStatements, RunQueryCache, type RunQuery } from './statements.js';
-import { WriteQueue, type Write, type WriteQueueStats } from './write-queue.js';
+import { WriteQueue, type WriteQueueStats } from './write-queue.js';
 
 export type { RunQuery } from './statements.js';
 export type { RunTransition } from './run-transitions.js';
@@ -94,6 +95,18 @@ export interface RunStore {
    * `WriteQueue.hold`): while a worker holds the write lock for long (VACUUM).
    */
   holdCommits(): () => void;
+  /**
+   * While a worker takes the write lock again and again (archive chunks),
+   * until the returned function is called: a commit that finds the lock
+   * taken waits off the event loop and is tried again a millisecond later,
+   * instead of in SQLite's busy wait, which blocks the loop for as long as
+   * the worker holds the lock (tens of milliseconds a chunk), then sleeps
+   * past its release. The connection also makes no automatic checkpoint
+   * meanwhile (one would copy the worker's pages into the file on the event
+   * loop); the worker checkpoints after each chunk. A commit still locked
+   * out after the busy timeout waits in SQLite as usual, then fails.
+   */
+  shareWriteLock(): () => void;
   /** The database file, for worker threads that open their own connection to it. */
   readonly databasePath: string;
   /** The connection's busy timeout (config `database.timeout`), for those connections too. */
@@ -129,6 +142,8 @@ export interface RunStoreOptions {
   maxBatchOps?: number;
   /** Schedules the end-of-turn flush (default `setImmediate`). */
   scheduleFlush?: (fn: () => void) => void;
+  /** Schedules the next try of a commit that found the write lock taken (see `shareWriteLock`; default 1 ms). */
+  scheduleRetry?: (fn: () => void) => void;
   /**
    * Receives failed commits (`CommitError`), values that do not decode
    * (`CorruptValueError`), and errors thrown by `afterCommit` callbacks.
@@ -164,15 +179,12 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
   const onError = options.onError ?? rethrowAsync;
   const stmts = prepareStatements(db);
   const queries = new RunQueryCache(db);
-  const commitBatch = db.transaction((writes: readonly Write[]) => {
-    for (const write of writes) write();
-  });
+  const committer = createCommitter(db, options.clock);
   const queue = new WriteQueue({
-    // IMMEDIATE takes the write lock up front, so a worker's connection
-    // cannot make this commit fail half-way with SQLITE_BUSY.
-    commit: (writes) => commitBatch.immediate(writes),
+    commit: committer.commit,
     maxBatchOps: options.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS,
     scheduleFlush: options.scheduleFlush ?? ((fn) => setImmediate(fn)),
+    scheduleRetry: options.scheduleRetry ?? ((fn) => setTimeout(fn, 1)),
     onError,
     now: () => options.clock.now(),
   });
@@ -305,6 +317,8 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     committed: () => queue.committed(),
     close() {
       if (queue.isClosed) return;
+      // Held or locked-out writes commit now, waiting for the lock if need be.
+      committer.stopSharing();
       queue.close();
       try {
         // Keeps the query planner's statistics fresh (SQLite's advice for long-lived connections).
@@ -315,8 +329,9 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     },
     stats: () => queue.stats(),
     holdCommits: () => queue.hold(),
+    shareWriteLock: () => committer.share(() => queue.isClosed),
     databasePath: db.name,
-    busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
+    busyTimeoutMs: committer.busyTimeoutMs,
     databaseFigures: () => read('databaseFigures', () => databaseFigures(db)),
 
     getRun: (runId) =>

@@ -5,10 +5,17 @@ import { CommitError, StoreClosedError } from './errors.js';
 export type Write = () => void;
 
 export interface WriteQueueOptions {
-  /** Runs every write of a batch in one transaction, in order; throws to roll back. */
-  commit: (writes: readonly Write[]) => void;
+  /**
+   * Runs every write of a batch in one transaction, in order; throws to roll
+   * back. Returns false, having written nothing, when another connection
+   * holds the write lock and the batch is to be tried again later (see
+   * `RunStore.shareWriteLock`).
+   */
+  commit: (writes: readonly Write[]) => boolean;
   maxBatchOps: number;
   scheduleFlush: (fn: () => void) => void;
+  /** Schedules the next try of a batch that found the write lock taken. */
+  scheduleRetry: (fn: () => void) => void;
   onError: (err: unknown) => void;
   now: () => Time;
 }
@@ -24,6 +31,8 @@ export interface WriteQueueStats {
   readonly pending: number;
   /** Commits are deferred (see `hold`). */
   readonly held: boolean;
+  /** Commits that found the write lock taken and waited to be tried again. */
+  readonly lockedRetries: number;
   /** When the last batch committed, by the store's clock. */
   readonly lastCommitAt: Time | undefined;
 }
@@ -54,7 +63,8 @@ export class WriteQueue {
   private flushScheduled = false;
   private closed = false;
   private holds = 0;
-  private counts = { commits: 0, writes: 0, failedCommits: 0 };
+  private retryScheduled = false;
+  private counts = { commits: 0, writes: 0, failedCommits: 0, lockedRetries: 0 };
   private lastCommitAt: Time | undefined;
   private batchCommitted: Promise<void> | undefined;
   private batchCommittedFor: Write[] | undefined;
@@ -81,16 +91,28 @@ export class WriteQueue {
    * Commits the pending batch in one transaction. On failure the batch is
    * rolled back whole and dropped: its callbacks never run, its `committed()`
    * promises reject, the error goes to `onError`, and the next batch starts
-   * clean.
+   * clean. A batch that finds the write lock taken stays pending (later
+   * writes join it) and is tried again when `scheduleRetry` says.
    */
   flush(): void {
-    if (this.batch.length === 0 || this.holds > 0) return;
+    if (this.batch.length === 0 || this.holds > 0 || this.retryScheduled) return;
     const writes = this.batch;
     const listeners = this.listeners;
     this.batch = [];
     this.listeners = [];
     try {
-      this.options.commit(writes);
+      if (!this.options.commit(writes)) {
+        // The same arrays: `committed()` promises made for this batch still hold.
+        this.batch = writes;
+        this.listeners = listeners;
+        this.counts.lockedRetries++;
+        this.retryScheduled = true;
+        this.options.scheduleRetry(() => {
+          this.retryScheduled = false;
+          this.flush();
+        });
+        return;
+      }
     } catch (cause) {
       const err = new CommitError(writes.length, cause);
       this.counts.failedCommits++;
@@ -170,6 +192,9 @@ export class WriteQueue {
   /** Flushes (whatever holds there are), then refuses further writes. */
   close(): void {
     this.holds = 0;
+    // The pending retry's turn is now (its timer then finds nothing to do);
+    // the store's commit waits for the lock at close.
+    this.retryScheduled = false;
     this.flush();
     this.closed = true;
   }

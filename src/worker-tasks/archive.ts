@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatRunId } from '../runs/index.js';
 import { ARCHIVED_TABLES } from '../store/index.js';
 import type { WorkerTask } from './task.js';
 
@@ -22,17 +23,27 @@ export interface ArchiveMeta {
  * and the metadata so far. It is the run's run state, rewritten by each
  * chunk in the transaction that deletes it, so after a restart the run
  * carries on exactly where the last committed chunk left it.
+ *
+ * The runs moved are kept as spans of consecutive run numbers, not as the
+ * metadata's `run_ids`: the progress crosses to the worker and back and is
+ * rewritten after every chunk, and as a list of ids it grew with every
+ * chunk (9 MB of JSON a chunk by the end of a million runs, rebuilt and
+ * rewritten a thousand times, on the event loop and under the write lock).
+ * The oldest runs of a history are mostly consecutive numbers, so a chunk
+ * is a few spans. `archiveMeta` lists the ids, once, when the run ends.
  */
 export interface ArchiveProgress {
   /** ms since the epoch: runs whose last transition is before this are eligible. */
   cutoff: number;
   budget: number;
-  meta: ArchiveMeta;
+  /** The metadata so far, without `run_ids`. */
+  meta: Omit<ArchiveMeta, 'run_ids'>;
+  /** Per chunk, its runs in order as spans `[first, count, first, count, …]` of run numbers. */
+  chunks: number[][];
 }
 
 const archiveMetaSchema = z.object({
   'run count': z.number().int().nonnegative(),
-  run_ids: z.array(z.array(z.string())),
   'row counts': z.record(z.string(), z.number().int().nonnegative()),
   'jobs deleted': z.array(z.string()),
   time: z.object({ 'get runs': z.number(), 'archive runs': z.number() }),
@@ -42,6 +53,7 @@ export const archiveProgressSchema = z.object({
   cutoff: z.number().int(),
   budget: z.number().int(),
   meta: archiveMetaSchema,
+  chunks: z.array(z.array(z.number().int().nonnegative())),
 });
 
 export function startArchive(cutoff: number, count: number): ArchiveProgress {
@@ -50,16 +62,54 @@ export function startArchive(cutoff: number, count: number): ArchiveProgress {
     budget: count,
     meta: {
       'run count': 0,
-      run_ids: [],
       'row counts': {},
       'jobs deleted': [],
       time: { 'get runs': 0, 'archive runs': 0 },
     },
+    chunks: [],
+  };
+}
+
+/** Run numbers, in order, as spans `[first, count, …]` of consecutive numbers. */
+function toSpans(numbers: readonly number[]): number[] {
+  const spans: number[] = [];
+  for (const n of numbers) {
+    const last = spans.length - 2;
+    if (last >= 0 && spans[last]! + spans[last + 1]! === n) spans[last + 1]!++;
+    else spans.push(n, 1);
+  }
+  return spans;
+}
+
+function fromSpans(spans: readonly number[]): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i + 1 < spans.length; i += 2)
+    for (let k = 0; k < spans[i + 1]!; k++) ids.push(formatRunId(spans[i]! + k));
+  return ids;
+}
+
+/**
+ * The run's metadata as apsis-model.md §6.4 has it: the progress's, with
+ * `run_ids` (spelt out from the progress's spans unless given).
+ */
+export function archiveMeta(
+  progress: ArchiveProgress,
+  runIds: string[][] = progress.chunks.map(fromSpans),
+): ArchiveMeta {
+  const { meta } = progress;
+  return {
+    'run count': meta['run count'],
+    run_ids: runIds,
+    'row counts': meta['row counts'],
+    'jobs deleted': meta['jobs deleted'],
+    time: meta.time,
   };
 }
 
 export interface ChunkFigures {
   readonly runIds: readonly string[];
+  /** The same runs' numbers, in the same order. */
+  readonly runNumbers: readonly number[];
   readonly rowCounts: Readonly<Record<string, number>>;
   readonly jobsDeleted: readonly string[];
   readonly getRunsS: number;
@@ -84,7 +134,6 @@ export function addChunk(
     budget: progress.budget - requested,
     meta: {
       'run count': meta['run count'] + chunk.runIds.length,
-      run_ids: chunk.runIds.length > 0 ? [...meta.run_ids, [...chunk.runIds]] : meta.run_ids,
       'row counts': rowCounts,
       'jobs deleted': [...meta['jobs deleted'], ...chunk.jobsDeleted],
       time: {
@@ -92,6 +141,10 @@ export function addChunk(
         'archive runs': meta.time['archive runs'] + chunk.archiveRunsS,
       },
     },
+    chunks:
+      chunk.runNumbers.length > 0
+        ? [...progress.chunks, toSpans(chunk.runNumbers)]
+        : progress.chunks,
   };
 }
 

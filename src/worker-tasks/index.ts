@@ -9,6 +9,7 @@ export {
 export {
   addChunk,
   archiveChunkTask,
+  archiveMeta,
   archiveProgressSchema,
   countArchivableTask,
   startArchive,

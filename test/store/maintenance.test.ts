@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { join } from 'node:path';
 import {
   COMPRESS_MIN_BYTES,
+  CommitError,
+  createRunStore,
+  openDatabase,
   precompressOutput,
   vacuumDatabase,
   type RunOutput,
 } from '../../src/store/index.js';
-import { makeRun, openTestStore, peek } from '../support/store.js';
+import { ManualClock } from '../../src/time/index.js';
+import { makeRun, openTestStore, peek, T0 } from '../support/store.js';
+import { tempDir } from '../support/temp-dir.js';
 
 describe('holdCommits', () => {
   it('defers commits until released, then commits what queued up in one batch', async () => {
@@ -31,6 +37,88 @@ describe('holdCommits', () => {
     const t = openTestStore();
     t.store.holdCommits();
     t.store.insertRun(makeRun(1));
+    t.store.close();
+    assert.equal(peek(t.path).prepare('SELECT count(*) FROM runs').pluck().get(), 1);
+  });
+});
+
+describe('shareWriteLock', () => {
+  it('lets a commit locked out by another connection wait off the event loop, then commit', async () => {
+    const retries: (() => void)[] = [];
+    const t = openTestStore({ scheduleRetry: (fn) => retries.push(fn) });
+    const release = t.store.shareWriteLock();
+    const worker = openDatabase(t.path);
+    worker.exec('BEGIN IMMEDIATE');
+    t.store.insertRun(makeRun(1));
+    let committed = false;
+    void t.store.committed().then(() => (committed = true));
+    const started = performance.now();
+    t.endTurn();
+    // Not SQLite's busy wait (5 s): the batch waits for its retry.
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(t.store.stats().lockedRetries, 1);
+    assert.equal(retries.length, 1);
+    t.store.insertRun(makeRun(2));
+    worker.exec('COMMIT');
+    for (const retry of retries.splice(0)) retry();
+    await t.store.committed();
+    assert.equal(committed, true);
+    assert.equal(t.store.stats().commits, 1);
+    assert.equal(t.store.countRuns(), 2);
+    release();
+    worker.close();
+  });
+
+  it('waits in SQLite, then fails the batch, once locked out for the busy timeout', async () => {
+    const path = join(tempDir('apsis-store-'), 'apsis.db');
+    const clock = new ManualClock(T0);
+    const errors: unknown[] = [];
+    const retries: (() => void)[] = [];
+    const store = createRunStore(openDatabase(path, { create: true, busyTimeoutMs: 50 }), {
+      clock,
+      onError: (err) => errors.push(err),
+      scheduleFlush: () => undefined,
+      scheduleRetry: (fn) => retries.push(fn),
+    });
+    store.shareWriteLock();
+    const worker = openDatabase(path);
+    worker.exec('BEGIN IMMEDIATE');
+    store.insertRun(makeRun(1));
+    const committed = store.committed();
+    store.flush();
+    clock.advance(50);
+    for (const retry of retries.splice(0)) retry();
+    await assert.rejects(committed, CommitError);
+    assert.equal(errors.length, 1);
+    assert.equal(store.stats().failedCommits, 1);
+    worker.exec('COMMIT');
+    worker.close();
+    store.close();
+  });
+
+  it('makes no automatic checkpoint until the last share is released', () => {
+    const t = openTestStore();
+    const autoCheckpoint = () => t.db.pragma('wal_autocheckpoint', { simple: true });
+    const first = t.store.shareWriteLock();
+    const second = t.store.shareWriteLock();
+    assert.equal(autoCheckpoint(), 0);
+    first();
+    first();
+    assert.equal(autoCheckpoint(), 0);
+    second();
+    assert.equal(autoCheckpoint(), 1000);
+  });
+
+  it('commits a locked-out batch when the store closes', () => {
+    const t = openTestStore({ scheduleRetry: () => undefined });
+    t.store.shareWriteLock();
+    const worker = openDatabase(t.path);
+    worker.exec('BEGIN IMMEDIATE');
+    t.store.insertRun(makeRun(1));
+    t.endTurn();
+    assert.equal(t.store.stats().pending, 1);
+    worker.exec('COMMIT');
+    worker.close();
     t.store.close();
     assert.equal(peek(t.path).prepare('SELECT count(*) FROM runs').pluck().get(), 1);
   });

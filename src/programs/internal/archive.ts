@@ -1,5 +1,6 @@
 import type { Clock } from '../../time/index.js';
 import {
+  archiveMeta,
   archiveProgressSchema,
   startArchive,
   type ArchiveProgress,
@@ -42,13 +43,17 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
  * eligible runs remain. Each chunk is a worker task (see `archiveChunk` in
  * the store for why a crash loses and duplicates nothing).
  *
- * The run state is the progress (cutoff, budget left, metadata so far); the
- * worker rewrites it in the transaction that deletes each chunk, so a run
- * resumed after a restart goes on from the last committed chunk, with the
- * same cutoff, budget and metadata (Apsis cannot resume internal programs).
+ * The run state is the progress (cutoff, budget left, metadata so far, the
+ * runs moved); the worker rewrites it in the transaction that deletes each
+ * chunk, so a run resumed after a restart goes on from the last committed
+ * chunk, with the same cutoff, budget and metadata (Apsis cannot resume
+ * internal programs).
  */
 export function archiveDriver(
-  housekeeping: Pick<Housekeeping, 'archiveChunk' | 'countArchivable' | 'committed' | 'forgetJobs'>,
+  housekeeping: Pick<
+    Housekeeping,
+    'archiveChunk' | 'countArchivable' | 'committed' | 'forgetJobs' | 'shareWriteLock'
+  >,
 ): ProgramDriver<ArchiveProgram> {
   const run = (
     program: ArchiveProgram,
@@ -57,6 +62,10 @@ export function archiveDriver(
     context: ProgramContext,
   ) => {
     let progress = start;
+    // The metadata's `run_ids`, added to chunk by chunk (the progress keeps
+    // spans of run numbers): spelling out a million ids only at the end
+    // would hold the event loop for ~200 ms.
+    const runIds = archiveMeta(start).run_ids;
     return internalRun(
       announce ? { ...progress } : null,
       async (signal, update): Promise<Done> => {
@@ -67,22 +76,33 @@ export function archiveDriver(
           await new Promise((resolve) => setImmediate(resolve));
           await housekeeping.committed();
         }
-        while (progress.budget > 0) {
-          const requested = Math.min(progress.budget, program.chunk_size ?? progress.budget);
-          const chunk = await housekeeping.archiveChunk(
-            { archivePath: program.path, requested, runId: context.runId, progress },
-            signal,
-          );
-          if (chunk.runIds.length === 0) break;
-          progress = chunk.progress;
-          housekeeping.forgetJobs(chunk.jobsDeleted);
-          // The worker wrote this run state with the chunk; the run's next
-          // write (this metadata) must carry it, not the one it started with.
-          update({ type: 'update', meta: { ...progress.meta }, runState: { ...progress } });
-          if (progress.budget > 0 && program.chunk_sleep)
-            await sleep(context.clock, program.chunk_sleep * 1000, signal);
+        // For the whole run, not chunk by chunk: between chunks the daemon
+        // would take back its automatic checkpoints, and make them on its
+        // event loop.
+        const release = housekeeping.shareWriteLock();
+        try {
+          while (progress.budget > 0) {
+            const requested = Math.min(progress.budget, program.chunk_size ?? progress.budget);
+            const chunk = await housekeeping.archiveChunk(
+              { archivePath: program.path, requested, runId: context.runId, progress },
+              signal,
+            );
+            if (chunk.runIds.length === 0) break;
+            progress = chunk.progress;
+            runIds.push(chunk.runIds);
+            housekeeping.forgetJobs(chunk.jobsDeleted);
+            // The worker wrote this run state with the chunk; the run's next
+            // write (this metadata) must carry it, not the one it started with.
+            // The metadata leaves out `run_ids` until the end: rewritten after
+            // every chunk, the list would cost O(runs moved) each time.
+            update({ type: 'update', meta: { ...progress.meta }, runState: { ...progress } });
+            if (progress.budget > 0 && program.chunk_sleep)
+              await sleep(context.clock, program.chunk_sleep * 1000, signal);
+          }
+        } finally {
+          release();
         }
-        const meta = { ...progress.meta };
+        const meta = { ...archiveMeta(progress, [...runIds]) };
         if (progress.budget <= 0) {
           const remaining = await housekeeping.countArchivable(progress.cutoff, signal);
           if (remaining > 0)
@@ -95,7 +115,7 @@ export function archiveDriver(
         }
         return { type: 'done', outcome: 'success', meta };
       },
-      () => ({ ...progress.meta }),
+      () => ({ ...archiveMeta(progress, [...runIds]) }),
     );
   };
   return {

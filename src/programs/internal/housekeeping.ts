@@ -23,6 +23,12 @@ export interface Housekeeping {
     },
     signal: AbortSignal,
   ): Promise<ArchiveChunkResult>;
+  /**
+   * Until the returned function is called, worker tasks take the write lock
+   * again and again (an archive run's chunks): the daemon's commits wait for
+   * it off the event loop (see `RunStore.shareWriteLock`).
+   */
+  shareWriteLock(): () => void;
   /** How many runs an archive with this cutoff could still move. */
   countArchivable(cutoff: number, signal: AbortSignal): Promise<number>;
   /** VACUUM; the daemon's commits wait meanwhile (held, not blocked on the lock). */

@@ -215,5 +215,6 @@ function lateHousekeeping(runtime: () => TestRuntime) {
       make().countArchivable(cutoff, signal),
     committed: () => make().committed(),
     forgetJobs: (ids: readonly string[]) => make().forgetJobs(ids),
+    shareWriteLock: () => make().shareWriteLock(),
   };
 }
