@@ -4,7 +4,8 @@
  *
  *   npm run build && node dist/bench/housekeeping-archive.js [--dir DIR]
  *     [--runs 1000000] [--jobs 1000] [--chunk-size 250] [--chunk-sleep 0.02]
- *     [--baseline-s 60] [--max-archive-s 480] [--spread 1] [--cpu-prof DIR]
+ *     [--count 100000] [--baseline-s 60] [--max-archive-s 900] [--spread 1]
+ *     [--cpu-prof DIR]
  *
  * A child process writes the history once (bench/support/run-history.ts
  * with `io`: `--runs` finished runs over 90 days ending two days ago, each
@@ -17,10 +18,12 @@
  * preloaded) loads `--jobs` job files `bench/job-NNNN` (the jobs of the
  * history): a no-op of 0.5 s on `interval: 1m`, with `phase` spreading the
  * jobs evenly over the minute (`--spread 0`: all at :00, a burst each
- * minute). After a `--baseline-s` window with nothing else to do, an archive
- * run is created through the API (`POST /api/v1/runs` with an ad hoc job:
- * `archive`, age 1 day, count `--runs`, `--chunk-size`, `--chunk-sleep`)
- * and measured until it ends (or `--max-archive-s`, when it is stopped).
+ * minute). After a `--baseline-s` window with nothing else to do, archive
+ * runs are created through the API (`POST /api/v1/runs` with an ad hoc job:
+ * `archive`, age 1 day, `--count`, `--chunk-size`, `--chunk-sleep`), one
+ * after the other while the last ran out of its count, and measured until
+ * the last ends (or `--max-archive-s`, when it is stopped). `--count
+ * 1000000` archives the million in one run.
  *
  * Figures per window: the daemon's loop lag (probe: time-weighted p99,
  * per-tick p99, `monitorEventLoopDelay`, stalls), CPU of all its threads,
@@ -247,6 +250,37 @@ function archiveRun(dbPath: string, runId: string): ArchiveRun {
   }
 }
 
+/** The figures of successive archive runs, as one. */
+function sumArchiveRuns(runs: readonly ArchiveRun[]): ArchiveRun {
+  const rowCounts: Record<string, number> = {};
+  for (const run of runs)
+    for (const [table, n] of Object.entries(run.rowCounts))
+      rowCounts[table] = (rowCounts[table] ?? 0) + n;
+  const sum = (f: (run: ArchiveRun) => number) => runs.reduce((a, run) => a + f(run), 0);
+  return {
+    state: runs.at(-1)?.state ?? 'none',
+    runCount: sum((r) => r.runCount),
+    chunks: sum((r) => r.chunks),
+    largestChunk: Math.max(0, ...runs.map((r) => r.largestChunk)),
+    rowCounts,
+    getRunsS: sum((r) => r.getRunsS),
+    archiveRunsS: sum((r) => r.archiveRunsS),
+    message: runs.at(-1)?.message,
+  };
+}
+
+/** Creates an archive run with an ad hoc job through the API; its run id. */
+async function postArchive(url: string, program: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${url}/api/v1/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ job: { program } }),
+  });
+  const body = (await res.json()) as { runs: Record<string, unknown> };
+  if (!res.ok) throw new Error(`POST /api/v1/runs: ${res.status} ${JSON.stringify(body)}`);
+  return Object.keys(body.runs)[0]!;
+}
+
 interface StatsSample {
   latencyP99: number;
   latencyMax: number;
@@ -319,7 +353,8 @@ async function main(): Promise<void> {
   const chunkSize = option('chunk-size', 250);
   const chunkSleep = option('chunk-sleep', 0.02);
   const baselineS = option('baseline-s', 60);
-  const maxArchiveS = option('max-archive-s', 480);
+  const maxArchiveS = option('max-archive-s', 900);
+  const archiveCount = option('count', 100_000);
   const spread = option('spread', 1) !== 0;
   const cpuProf = stringOption('cpu-prof');
   console.log(`housekeeping-archive: ${machineLine()}`);
@@ -414,54 +449,53 @@ async function main(): Promise<void> {
     await measureWindow('baseline', () => sleep(baselineS * 1000));
     console.log(`baseline: ${baselineS} s measured`);
 
-    let runId = '';
+    const runIds: string[] = [];
     let stoppedAtLimit = false;
     const archive = await measureWindow('archive', async () => {
-      const res = await fetch(`${daemon!.url}/api/v1/runs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          job: {
-            program: {
-              type: 'archive',
-              age: '1d',
-              path: archivePath,
-              count: history.runs,
-              chunk_size: chunkSize,
-              chunk_sleep: chunkSleep,
-            },
-          },
-        }),
-      });
-      const body = (await res.json()) as { runs: Record<string, unknown> };
-      if (!res.ok) throw new Error(`POST /api/v1/runs: ${res.status} ${JSON.stringify(body)}`);
-      runId = Object.keys(body.runs)[0]!;
       const deadline = Date.now() + maxArchiveS * 1000;
       let nextReport = Date.now() + 30_000;
-      // Its state from the file, not the API: once the run ends, its row holds
-      // a million run ids (10 MB of metadata), which the daemon would decode
-      // for every request, summary or not (~300 ms of its event loop each).
+      // States from the file, not the API: once a run ends, its row lists
+      // the run ids it moved (10 MB of metadata for a million), which the
+      // daemon would decode for every request, summary or not.
       const db = new Sqlite(dbPath, { readonly: true, fileMustExist: true });
-      const state = db.prepare<[string], string>('SELECT state FROM runs WHERE run_id = ?').pluck();
+      const stateOf = db
+        .prepare<[string], string>('SELECT state FROM runs WHERE run_id = ?')
+        .pluck();
       try {
-        for (;;) {
-          await sleep(1000);
-          if (FINISHED.has(state.get(runId) ?? '')) return;
-          if (Date.now() > nextReport) {
-            nextReport += 30_000;
-            const size = existsSync(archivePath) ? statSync(archivePath).size : 0;
-            console.log(
-              `  archiving: ${((Date.now() - deadline) / 1000 + maxArchiveS).toFixed(0)} s, ` +
-                `archive file ${mb(size)}, daemon RSS ${mb(daemon!.rss())}`,
-            );
+        // One run of `count`, then the next, as long as the last ran out of
+        // its count (§6.4: it fails, naming the runs left) and none failed
+        // otherwise.
+        for (let moved = 0; moved < history.runs; moved += archiveCount) {
+          const runId = await postArchive(daemon!.url, {
+            type: 'archive',
+            age: '1d',
+            path: archivePath,
+            count: archiveCount,
+            chunk_size: chunkSize,
+            chunk_sleep: chunkSleep,
+          });
+          runIds.push(runId);
+          let state = '';
+          while (!FINISHED.has(state)) {
+            await sleep(1000);
+            state = stateOf.get(runId) ?? '';
+            if (Date.now() > nextReport) {
+              nextReport += 30_000;
+              const size = existsSync(archivePath) ? statSync(archivePath).size : 0;
+              console.log(
+                `  archiving: ${((Date.now() - deadline) / 1000 + maxArchiveS).toFixed(0)} s, ` +
+                  `run ${runIds.length}, archive file ${mb(size)}, daemon RSS ${mb(daemon!.rss())}`,
+              );
+            }
+            if (Date.now() > deadline) {
+              stoppedAtLimit = true;
+              await (
+                await fetch(`${daemon!.url}/api/v1/runs/${runId}/stop`, { method: 'POST' })
+              ).text();
+              return;
+            }
           }
-          if (Date.now() > deadline) {
-            stoppedAtLimit = true;
-            await (
-              await fetch(`${daemon!.url}/api/v1/runs/${runId}/stop`, { method: 'POST' })
-            ).text();
-            return;
-          }
+          if (state !== 'failure') return;
         }
       } finally {
         db.close();
@@ -475,7 +509,8 @@ async function main(): Promise<void> {
     daemon = undefined;
 
     for (const w of windows) w.late = lateness(dbPath, history.lastRunNumber, w.from, w.to);
-    const run = archiveRun(dbPath, runId);
+    const runs = runIds.map((id) => archiveRun(dbPath, id));
+    const run = sumArchiveRuns(runs);
     started = performance.now();
     const archived = signatures(archivePath);
     const left = signatures(dbPath, history.lastRunNumber);
@@ -483,8 +518,14 @@ async function main(): Promise<void> {
     const archiveS = (archive.to - archive.from) / 1000;
 
     console.log(
-      `\narchive run ${runId}: ${run.state}${run.message ? ` (${run.message})` : ''}` +
-        (stoppedAtLimit ? `, stopped at the ${maxArchiveS} s limit` : ''),
+      runIds
+        .map(
+          (id, i) =>
+            `${i === 0 ? '\n' : ''}archive run ${id} (count ${count(archiveCount)}): ` +
+            `${runs[i]!.state}${runs[i]!.message ? ` (${runs[i]!.message})` : ''}, ` +
+            `${count(runs[i]!.runCount)} runs`,
+        )
+        .join('\n') + (stoppedAtLimit ? `, stopped at the ${maxArchiveS} s limit` : ''),
     );
     printTable([
       ['figure', ...windows.map((w) => w.name), 'target', 'verdict (archive)'],

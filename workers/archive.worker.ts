@@ -18,9 +18,17 @@ export const archiveChunk = workerEntry(archiveChunkTask, (input) => {
     limit: input.requested,
     exclude: input.exclude,
     busyTimeoutMs: input.busyTimeoutMs,
+    lockWaiters: input.lockWaiters && new Int32Array(input.lockWaiters),
+    stop: input.stop && new Int32Array(input.stop),
     progress: {
       runId: input.runId,
-      runState: (moved) => (progress = addChunk(input.progress, input.requested, moved)),
+      // A chunk cut short (stopped, or a crash) spends only what it moved.
+      runState: (moved, complete) =>
+        (progress = addChunk(
+          input.progress,
+          complete ? input.requested : moved.runIds.length,
+          moved,
+        )),
     },
   });
   const { runIds, rowCounts, jobsDeleted } = chunk;

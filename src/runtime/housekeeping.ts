@@ -7,6 +7,9 @@ import type { JobTable } from './job-table.js';
 import type { RunRegistry } from './run-registry.js';
 import type { RuntimeStats } from './stats.js';
 
+/** How long a stopped archive chunk may take to finish its slice before its thread is stopped. */
+const STOP_GRACE_MS = 10_000;
+
 export interface HousekeepingDeps {
   readonly clock: Clock;
   readonly store: RunStore;
@@ -37,12 +40,36 @@ export function createHousekeeping(deps: HousekeepingDeps): Housekeeping {
   };
   return {
     stats: () => deps.stats.read(deps.clock.now()),
-    archiveChunk: (request, signal) =>
-      workers.run(
-        archiveChunkTask,
-        { ...connection(), ...request, exclude: held(request.progress.cutoff) },
-        { signal },
-      ),
+    archiveChunk: async (request, signal) => {
+      // A stop lets the slice being moved finish, so the result (what was
+      // moved, as committed) always comes back; the thread is stopped only
+      // if it does not answer within STOP_GRACE_MS.
+      const stop = new SharedArrayBuffer(4);
+      const hard = new AbortController();
+      let grace: NodeJS.Timeout | undefined;
+      const onStop = () => {
+        Atomics.store(new Int32Array(stop), 0, 1);
+        grace = setTimeout(() => hard.abort(signal.reason), STOP_GRACE_MS);
+      };
+      if (signal.aborted) onStop();
+      else signal.addEventListener('abort', onStop, { once: true });
+      try {
+        return await workers.run(
+          archiveChunkTask,
+          {
+            ...connection(),
+            ...request,
+            exclude: held(request.progress.cutoff),
+            lockWaiters: store.writeLockWaiters,
+            stop,
+          },
+          { signal: hard.signal },
+        );
+      } finally {
+        clearTimeout(grace);
+        signal.removeEventListener('abort', onStop);
+      }
+    },
     shareWriteLock: () => store.shareWriteLock(),
     countArchivable: (cutoff, signal) =>
       workers.run(

@@ -54,13 +54,22 @@ export interface ArchiveChunkRequest {
   readonly exclude: readonly string[];
   readonly busyTimeoutMs: number;
   /**
-   * Written to the `run_state` of run `runId` in the transaction that deletes
-   * the chunk, so what the archiving run has done is exactly what is
-   * committed, across a crash (see `archiveChunk`). Built from the chunk.
+   * Non-zero at index 0 while a commit of the daemon waits for the main
+   * file's write lock (`RunStore.writeLockWaiters`): between slices the
+   * chunk waits for it to get in.
+   */
+  readonly lockWaiters?: Int32Array;
+  /** Set to non-zero at index 0 to stop after the slice being moved. */
+  readonly stop?: Int32Array;
+  /**
+   * Written to the `run_state` of run `runId` in each transaction that
+   * deletes runs, so what the archiving run has done is exactly what is
+   * committed, across a crash (see `archiveChunk`). Built from the runs
+   * moved so far; `complete` once the last of the chunk's runs is.
    */
   readonly progress?: {
     readonly runId: string;
-    readonly runState: (chunk: ArchivedChunk) => object;
+    readonly runState: (moved: ArchivedChunk, complete: boolean) => object;
   };
 }
 
@@ -74,14 +83,27 @@ export interface ArchivedChunk {
   /** Ad hoc jobs deleted because none of their runs is left in the main file. */
   readonly jobsDeleted: string[];
   /** Seconds spent finding the runs, and moving them. */
-  readonly getRunsS: number;
-  readonly archiveRunsS: number;
+  getRunsS: number;
+  archiveRunsS: number;
+  /** False when stopped (`stop`) before every run chosen was moved. */
+  complete: boolean;
 }
 
 const FINISHED_JSON = JSON.stringify([...FINISHED_STATES]);
 
 /** A main-file log this many pages long (64 MB) is made to start over after a chunk. */
 const START_OVER_WAL_FRAMES = 8192;
+
+/**
+ * How long a slice should hold the main file's write lock, ms. The daemon's
+ * commits (and so the start of the runs they carry) wait that long at worst,
+ * plus the millisecond of their retry; shorter slices cost more commits.
+ */
+const SLICE_TARGET_MS = 4;
+const FIRST_SLICE_RUNS = 16;
+const MAX_SLICE_RUNS = 1024;
+/** How long a slice waits for a waiting commit of the daemon to get in, at most, ms. */
+const HANDOFF_MAX_MS = 20;
 
 /**
  * Lets the main file's log start over from the top, which happens only when
@@ -108,27 +130,32 @@ function startLogOver(main: Database, archive: Database): void {
  * Moves up to `limit` finished runs older than `before`, oldest first, with
  * every row that belongs to them, from the main file to the archive.
  *
- * Two connections, so that a crash at any point loses nothing:
- * 1. the main file is write-locked (BEGIN IMMEDIATE) and the runs chosen, so
- *    no run can change (a `mark`) until the chunk is done;
+ * The runs are chosen first, without a lock, then moved in slices, each
+ * under the main file's write lock and in its own transactions, on two
+ * connections so that a crash at any point loses nothing:
+ * 1. the main file is write-locked (BEGIN IMMEDIATE) and the slice's runs
+ *    checked again (still finished and old enough: a `mark` in between
+ *    makes a run recent), so none can change until the slice is done;
  * 2. the archive connection, with the main file attached, copies the rows and
- *    COMMITS (any copies of these runs already there, left by a chunk
+ *    COMMITS (any copies of these runs already there, left by a slice
  *    interrupted after this step, are replaced: run ids are never reused, so
  *    a run in both files is such a leftover, and the main file's rows are the
  *    true ones);
- * 3. the main connection deletes the rows and commits.
+ * 3. the main connection deletes the rows, writes the progress and commits.
  * A crash between 2 and 3 leaves the runs in both files; the next chunk moves
  * them again and replaces the copies. One transaction over both files (an
  * ATTACH on the main connection) would not do: SQLite commits attached WAL
  * databases one file at a time, main first, so a crash in between would lose
- * the chunk.
+ * the slice.
  *
- * The main file's write lock is held for the copy and the delete: 60–100 µs
- * a run with a few KB of rows (~20 ms for 250 runs; bench/housekeeping-
- * archive.ts), mostly one page of each `run_id` index per run. The daemon's
- * commits wait that long (off its event loop while it shares the lock:
- * `RunStore.shareWriteLock`), and so do the runs they start: keep chunks
- * small.
+ * The lock is held 60–100 µs a run with a few KB of rows, mostly one page of
+ * each `run_id` index per run, and much longer for runs with large outputs
+ * or far-apart ids. The daemon's commits wait for it (off its event loop
+ * while it shares the lock: `RunStore.shareWriteLock`), and so do the runs
+ * they start. So each slice is sized to hold the lock about
+ * `SLICE_TARGET_MS` by the last one's time, and after each a commit the
+ * daemon has waiting (`lockWaiters`) goes first: its runs wait for one
+ * slice, not for the chunk.
  */
 export function archiveChunk(request: ArchiveChunkRequest): ArchivedChunk {
   const main = openDatabase(request.databasePath, {
@@ -151,8 +178,10 @@ export function archiveChunk(request: ArchiveChunkRequest): ArchivedChunk {
     archive.pragma('wal_autocheckpoint = 0');
     archive.prepare('ATTACH DATABASE ? AS live').run(request.databasePath);
     const chunk = moveChunk(main, archive, request);
-    const [log] = main.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
-    if ((log?.log ?? 0) >= START_OVER_WAL_FRAMES) startLogOver(main, archive);
+    if (chunk.runIds.length > 0) {
+      const [log] = main.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+      if ((log?.log ?? 0) >= START_OVER_WAL_FRAMES) startLogOver(main, archive);
+    }
     return chunk;
   } finally {
     archive?.close();
@@ -160,91 +189,150 @@ export function archiveChunk(request: ArchiveChunkRequest): ArchivedChunk {
   }
 }
 
+type ChosenRun = { rowid: number; run_id: string };
+
+const ELIGIBLE = `timestamp < @before AND state IN (SELECT value FROM json_each(@finished))
+  AND run_id NOT IN (SELECT value FROM json_each(@exclude))`;
+
 function moveChunk(main: Database, archive: Database, request: ArchiveChunkRequest): ArchivedChunk {
-  const rowCounts = Object.fromEntries(ARCHIVED_TABLES.map((t) => [t, 0])) as Record<
-    ArchivedTable,
-    number
-  >;
-  main.exec('BEGIN IMMEDIATE');
-  try {
-    let started = performance.now();
-    const chosen = main
-      .prepare<[Time, string, string, number], { rowid: number; run_id: string }>(
-        `SELECT rowid, run_id FROM runs
-         WHERE timestamp < ? AND state IN (SELECT value FROM json_each(?))
-           AND run_id NOT IN (SELECT value FROM json_each(?))
-         ORDER BY timestamp, rowid LIMIT ?`,
-      )
-      .all(request.before, FINISHED_JSON, JSON.stringify(request.exclude), request.limit);
-    const getRunsS = (performance.now() - started) / 1000;
-    if (chosen.length === 0) {
-      main.exec('ROLLBACK');
-      return { runIds: [], runNumbers: [], rowCounts, jobsDeleted: [], getRunsS, archiveRunsS: 0 };
-    }
-    started = performance.now();
-    const runIds = chosen.map((r) => r.run_id);
-    const runNumbers = chosen.map((r) => r.rowid);
-    const ids = JSON.stringify(runIds);
-    const rowids = JSON.stringify(runNumbers);
-    const where = (table: ArchivedTable) =>
-      table === 'runs'
-        ? 'rowid IN (SELECT value FROM json_each(@rowids))'
-        : 'run_id IN (SELECT value FROM json_each(@ids))';
-
-    archive.transaction(() => {
-      for (const table of ARCHIVED_TABLES) {
-        archive.prepare(`DELETE FROM main.${table} WHERE ${where(table)}`).run({ ids, rowids });
-        const columns = COPIED_COLUMNS[table];
-        rowCounts[table] = archive
-          .prepare(
-            `INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM live.${table}
-             WHERE ${where(table)} ORDER BY ${ORDER[table]}`,
-          )
-          .run({ ids, rowids }).changes;
+  const params = {
+    before: request.before,
+    finished: FINISHED_JSON,
+    exclude: JSON.stringify(request.exclude),
+  };
+  const started = performance.now();
+  const chosen = main
+    .prepare<[typeof params & { limit: number }], ChosenRun>(
+      `SELECT rowid, run_id FROM runs WHERE ${ELIGIBLE} ORDER BY timestamp, rowid LIMIT @limit`,
+    )
+    .all({ ...params, limit: request.limit });
+  const moved: ArchivedChunk = {
+    runIds: [],
+    runNumbers: [],
+    rowCounts: Object.fromEntries(ARCHIVED_TABLES.map((t) => [t, 0])) as Record<
+      ArchivedTable,
+      number
+    >,
+    jobsDeleted: [],
+    getRunsS: (performance.now() - started) / 1000,
+    archiveRunsS: 0,
+    complete: chosen.length === 0,
+  };
+  const recheck = main.prepare<[typeof params & { rowids: string }], ChosenRun>(
+    `SELECT rowid, run_id FROM runs
+     WHERE rowid IN (SELECT value FROM json_each(@rowids)) AND ${ELIGIBLE}
+     ORDER BY timestamp, rowid`,
+  );
+  let size = FIRST_SLICE_RUNS;
+  for (let next = 0; next < chosen.length;) {
+    if (request.stop && Atomics.load(request.stop, 0) !== 0) break;
+    const slice = chosen.slice(next, next + size);
+    next += slice.length;
+    const sliceStarted = performance.now();
+    main.exec('BEGIN IMMEDIATE');
+    try {
+      const runs = recheck.all({ ...params, rowids: JSON.stringify(slice.map((r) => r.rowid)) });
+      const last = next >= chosen.length;
+      if (runs.length > 0 || last) {
+        moveSlice(main, archive, runs, moved);
+        if (last) {
+          moved.complete = true;
+          moved.jobsDeleted.push(
+            ...main
+              .prepare<[], string>(
+                `DELETE FROM jobs WHERE NOT EXISTS
+                   (SELECT 1 FROM runs WHERE runs.job_id = jobs.job_id)
+                 RETURNING job_id`,
+              )
+              .pluck()
+              .all(),
+          );
+        }
+        moved.archiveRunsS += (performance.now() - sliceStarted) / 1000;
+        if (request.progress)
+          main
+            .prepare('UPDATE runs SET run_state = ? WHERE run_id = ?')
+            .run(
+              JSON.stringify(request.progress.runState(moved, moved.complete)),
+              request.progress.runId,
+            );
       }
-      // Deferred: BEGIN IMMEDIATE would write-lock every attached file, the
-      // main one too, which the main connection holds. The first statement
-      // writes the archive, so its lock is taken at once all the same.
-    })();
-
-    for (const table of ARCHIVED_TABLES) {
-      const deleted = main.prepare(`DELETE FROM ${table} WHERE ${where(table)}`).run({
-        ids,
-        rowids,
-      }).changes;
-      // Both connections read the same committed rows under the write lock.
-      if (deleted !== rowCounts[table])
-        throw new Error(
-          `archive: ${table}: copied ${rowCounts[table]} rows but found ${deleted} to delete`,
-        );
+      main.exec('COMMIT');
+    } catch (err) {
+      if (main.inTransaction) main.exec('ROLLBACK');
+      throw err;
     }
-    const jobsDeleted = main
-      .prepare<[], string>(
-        `DELETE FROM jobs WHERE NOT EXISTS
-           (SELECT 1 FROM runs WHERE runs.job_id = jobs.job_id)
-         RETURNING job_id`,
-      )
-      .pluck()
-      .all();
-    const archiveRunsS = (performance.now() - started) / 1000;
-    const chunk: ArchivedChunk = {
-      runIds,
-      runNumbers,
-      rowCounts,
-      jobsDeleted,
-      getRunsS,
-      archiveRunsS,
-    };
-    if (request.progress)
-      main
-        .prepare('UPDATE runs SET run_state = ? WHERE run_id = ?')
-        .run(JSON.stringify(request.progress.runState(chunk)), request.progress.runId);
-    main.exec('COMMIT');
-    return chunk;
-  } catch (err) {
-    if (main.inTransaction) main.exec('ROLLBACK');
-    throw err;
+    size = nextSliceSize(size, performance.now() - sliceStarted);
+    letWaitingCommitIn(request.lockWaiters);
   }
+  return moved;
+}
+
+/**
+ * Copies the runs' rows into the archive (committed there) and deletes them
+ * from the main file (not committed: the caller's transaction), adding them
+ * to `moved`.
+ */
+function moveSlice(
+  main: Database,
+  archive: Database,
+  runs: readonly ChosenRun[],
+  moved: ArchivedChunk,
+): void {
+  if (runs.length === 0) return;
+  const ids = JSON.stringify(runs.map((r) => r.run_id));
+  const rowids = JSON.stringify(runs.map((r) => r.rowid));
+  const where = (table: ArchivedTable) =>
+    table === 'runs'
+      ? 'rowid IN (SELECT value FROM json_each(@rowids))'
+      : 'run_id IN (SELECT value FROM json_each(@ids))';
+  const copied: Partial<Record<ArchivedTable, number>> = {};
+  archive.transaction(() => {
+    for (const table of ARCHIVED_TABLES) {
+      archive.prepare(`DELETE FROM main.${table} WHERE ${where(table)}`).run({ ids, rowids });
+      const columns = COPIED_COLUMNS[table];
+      copied[table] = archive
+        .prepare(
+          `INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM live.${table}
+           WHERE ${where(table)} ORDER BY ${ORDER[table]}`,
+        )
+        .run({ ids, rowids }).changes;
+    }
+    // Deferred: BEGIN IMMEDIATE would write-lock every attached file, the
+    // main one too, which the main connection holds. The first statement
+    // writes the archive, so its lock is taken at once all the same.
+  })();
+  for (const table of ARCHIVED_TABLES) {
+    const deleted = main.prepare(`DELETE FROM ${table} WHERE ${where(table)}`).run({
+      ids,
+      rowids,
+    }).changes;
+    // Both connections read the same committed rows under the write lock.
+    if (deleted !== copied[table])
+      throw new Error(
+        `archive: ${table}: copied ${copied[table]} rows but found ${deleted} to delete`,
+      );
+    moved.rowCounts[table] += deleted;
+  }
+  for (const run of runs) {
+    moved.runIds.push(run.run_id);
+    moved.runNumbers.push(run.rowid);
+  }
+}
+
+/** Halves or doubles at most, towards `SLICE_TARGET_MS` of lock by the last slice's time. */
+function nextSliceSize(size: number, lockMs: number): number {
+  const scaled = Math.round((size * SLICE_TARGET_MS) / Math.max(lockMs, 0.05));
+  return Math.min(MAX_SLICE_RUNS, Math.max(1, Math.ceil(size / 2), Math.min(scaled, size * 2)));
+}
+
+/**
+ * Waits, at most `HANDOFF_MAX_MS`, while a commit of the daemon is waiting
+ * for the write lock: it tries again every millisecond, so without this the
+ * next slice could take the lock first, again and again.
+ */
+function letWaitingCommitIn(waiters: Int32Array | undefined): void {
+  if (waiters && Atomics.load(waiters, 0) !== 0) Atomics.wait(waiters, 0, 1, HANDOFF_MAX_MS);
 }
 
 /** How many runs `archiveChunk` could still move (for the failure message of §6.4). */

@@ -11,6 +11,8 @@ export interface Committer {
   stopSharing(): void;
   /** The connection's busy timeout, ms. */
   readonly busyTimeoutMs: number;
+  /** `RunStore.writeLockWaiters`. */
+  readonly waiters: SharedArrayBuffer;
 }
 
 /**
@@ -31,6 +33,11 @@ export function createCommitter(db: Database, clock: Clock): Committer {
   const autoCheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   let shares = 0;
   let lockedSince: Time | undefined;
+  const waiters = new SharedArrayBuffer(4);
+  const waiting = new Int32Array(waiters);
+  const setWaiting = (value: 0 | 1) => {
+    if (Atomics.exchange(waiting, 0, value) !== value && value === 0) Atomics.notify(waiting, 0);
+  };
 
   return {
     // IMMEDIATE takes the write lock up front, so a worker's connection
@@ -39,7 +46,11 @@ export function createCommitter(db: Database, clock: Clock): Committer {
       const now = clock.now();
       if (shares === 0 || (lockedSince !== undefined && now - lockedSince >= busyTimeoutMs)) {
         lockedSince = undefined;
-        commitBatch.immediate(writes);
+        try {
+          commitBatch.immediate(writes);
+        } finally {
+          setWaiting(0);
+        }
         return true;
       }
       began = false;
@@ -47,13 +58,17 @@ export function createCommitter(db: Database, clock: Clock): Committer {
       try {
         commitBatch.immediate(writes);
         lockedSince = undefined;
+        setWaiting(0);
         return true;
       } catch (err) {
-        // Locked at BEGIN: nothing ran, so the batch can wait.
+        // Locked at BEGIN: nothing ran, so the batch can wait, and the
+        // worker lets it in after its slice (`waiters`).
         if (!began && isBusy(err)) {
           lockedSince ??= now;
+          setWaiting(1);
           return false;
         }
+        setWaiting(0);
         throw err;
       } finally {
         db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -73,8 +88,10 @@ export function createCommitter(db: Database, clock: Clock): Committer {
     },
     stopSharing() {
       shares = 0;
+      setWaiting(0);
     },
     busyTimeoutMs,
+    waiters,
   };
 }
 

@@ -107,6 +107,13 @@ export interface RunStore {
    * out after the busy timeout waits in SQLite as usual, then fails.
    */
   shareWriteLock(): () => void;
+  /**
+   * An Int32 at 0, non-zero while a commit waits for the write lock (see
+   * `shareWriteLock`): the worker that holds it gives way after its current
+   * slice of work (`archiveChunk`), so the commit waits for a slice, not a
+   * chunk.
+   */
+  readonly writeLockWaiters: SharedArrayBuffer;
   /** The database file, for worker threads that open their own connection to it. */
   readonly databasePath: string;
   /** The connection's busy timeout (config `database.timeout`), for those connections too. */
@@ -330,6 +337,7 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
     stats: () => queue.stats(),
     holdCommits: () => queue.hold(),
     shareWriteLock: () => committer.share(() => queue.isClosed),
+    writeLockWaiters: committer.waiters,
     databasePath: db.name,
     busyTimeoutMs: committer.busyTimeoutMs,
     databaseFigures: () => read('databaseFigures', () => databaseFigures(db)),

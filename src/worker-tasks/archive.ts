@@ -163,6 +163,10 @@ export const archiveChunkInput = z.object({
   /** The archiving run, whose run state records the progress. */
   runId: z.string(),
   progress: archiveProgressSchema,
+  /** `RunStore.writeLockWaiters`: the daemon's commits waiting for the write lock. */
+  lockWaiters: z.instanceof(SharedArrayBuffer).optional(),
+  /** Set (an Int32 at 0) by the daemon to stop the chunk after the slice being moved. */
+  stop: z.instanceof(SharedArrayBuffer).optional(),
 });
 export type ArchiveChunkInput = z.infer<typeof archiveChunkInput>;
 

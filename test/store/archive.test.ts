@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import {
   ARCHIVED_TABLES,
   archiveChunk,
@@ -156,6 +157,80 @@ describe('archiveChunk', () => {
       }),
     );
     assert.deepEqual(t.store.getRun('r900')?.runState, { moved: ['r2'] });
+  });
+
+  it('moves a chunk in slices, each committing the progress, complete only with the last', async () => {
+    const t = setup();
+    t.store.insertRun(makeRun(900, { state: 'running', timestamp: T0 + 500 * HOUR }));
+    for (let n = 1; n <= 60; n++) await addRun(t.store, n);
+    t.endTurn();
+    const calls: { moved: number; complete: boolean }[] = [];
+    const chunk = archiveChunk(
+      t.request({
+        progress: {
+          runId: 'r900',
+          runState: (moved, complete) => {
+            calls.push({ moved: moved.runIds.length, complete });
+            return { moved: moved.runIds.length, complete };
+          },
+        },
+      }),
+    );
+    assert.equal(chunk.runIds.length, 60);
+    assert.equal(chunk.complete, true);
+    assert.ok(calls.length >= 2, JSON.stringify(calls));
+    assert.deepEqual(calls.at(-1), { moved: 60, complete: true });
+    for (const [i, call] of calls.slice(0, -1).entries()) {
+      assert.equal(call.complete, false);
+      assert.ok(call.moved > (calls[i - 1]?.moved ?? 0));
+    }
+    assert.deepEqual(t.store.getRun('r900')?.runState, { moved: 60, complete: true });
+  });
+
+  it('stops after the slice being moved when asked, leaving the rest', async () => {
+    const t = setup();
+    t.store.insertRun(makeRun(900, { state: 'running', timestamp: T0 + 500 * HOUR }));
+    for (let n = 1; n <= 60; n++) await addRun(t.store, n);
+    t.endTurn();
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const chunk = archiveChunk(
+      t.request({
+        stop,
+        progress: {
+          runId: 'r900',
+          runState: (moved, complete) => {
+            Atomics.store(stop, 0, 1);
+            return { moved: moved.runIds.length, complete };
+          },
+        },
+      }),
+    );
+    assert.equal(chunk.complete, false);
+    assert.ok(chunk.runIds.length > 0 && chunk.runIds.length < 60);
+    assert.deepEqual(t.store.getRun('r900')?.runState, {
+      moved: chunk.runIds.length,
+      complete: false,
+    });
+    assert.equal(countArchivable(t.request()), 60 - chunk.runIds.length);
+    assert.equal(rowsOf(peek(t.archivePath), 'runs', chunk.runIds.at(-1)!), 1);
+  });
+
+  it('waits between slices while a commit of the daemon waits for the lock', async () => {
+    const t = setup();
+    for (let n = 1; n <= 60; n++) await addRun(t.store, n);
+    t.endTurn();
+    const lockWaiters = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(lockWaiters, 0, 1); // never let in: each wait runs to its limit
+    let slices = 0;
+    const started = performance.now();
+    archiveChunk(
+      t.request({
+        lockWaiters,
+        progress: { runId: 'r999', runState: () => ({ slice: ++slices }) },
+      }),
+    );
+    assert.ok(slices >= 2);
+    assert.ok(performance.now() - started >= 20 * slices - 1);
   });
 
   it('replaces the copies a chunk interrupted after its archive commit left behind', async () => {

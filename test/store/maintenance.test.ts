@@ -58,11 +58,15 @@ describe('shareWriteLock', () => {
     assert.ok(performance.now() - started < 1000);
     assert.equal(t.store.stats().lockedRetries, 1);
     assert.equal(retries.length, 1);
+    // The worker is told a commit waits, and gives way after its slice.
+    const waiters = new Int32Array(t.store.writeLockWaiters);
+    assert.equal(Atomics.load(waiters, 0), 1);
     t.store.insertRun(makeRun(2));
     worker.exec('COMMIT');
     for (const retry of retries.splice(0)) retry();
     await t.store.committed();
     assert.equal(committed, true);
+    assert.equal(Atomics.load(waiters, 0), 0);
     assert.equal(t.store.stats().commits, 1);
     assert.equal(t.store.countRuns(), 2);
     release();

@@ -82,6 +82,7 @@ export function archiveDriver(
         const release = housekeeping.shareWriteLock();
         try {
           while (progress.budget > 0) {
+            signal.throwIfAborted();
             const requested = Math.min(progress.budget, program.chunk_size ?? progress.budget);
             const chunk = await housekeeping.archiveChunk(
               { archivePath: program.path, requested, runId: context.runId, progress },

@@ -7,7 +7,8 @@ type Done = Extract<ProgramUpdate, { type: 'done' }>;
 /**
  * The running form of an internal program: `work` runs once, reports
  * progress through `update`, and returns the result. `stop` cancels it (its
- * worker task is stopped) and the run ends in error `program stopped`;
+ * worker task is stopped, or an archive chunk stops after its slice) and the
+ * run ends in error `program stopped` with the metadata of what was done;
  * `detach` cancels it without a result, for the scheduler's shutdown (the
  * run is resumed from its run state at the next start). Signals do nothing,
  * as in Apsis.
@@ -27,16 +28,33 @@ export function internalRun(
     updates.close();
   };
   if (runState !== null) updates.push({ type: 'running', runState });
-  work(controller.signal, (u) => {
+  let stopped = false;
+  const stoppedDone = (): Done => ({
+    type: 'done',
+    outcome: 'error',
+    message: 'program stopped',
+    meta: metaNow(),
+  });
+  const settled = work(controller.signal, (u) => {
     if (!finished) updates.push(u);
-  }).then(finish, (err: unknown) =>
-    finish({ type: 'done', outcome: 'error', message: errorMessage(err), meta: metaNow() }),
+  }).then(
+    (done) => finish(stopped ? stoppedDone() : done),
+    (err: unknown) =>
+      finish(
+        stopped
+          ? stoppedDone()
+          : { type: 'done', outcome: 'error', message: errorMessage(err), meta: metaNow() },
+      ),
   );
   return {
     updates,
+    // The run ends once the work has: its last step (an archive's slice)
+    // is committed by then, and the metadata says so.
     stop: async () => {
-      finish({ type: 'done', outcome: 'error', message: 'program stopped', meta: metaNow() });
+      if (finished) return;
+      stopped = true;
       controller.abort(new Error('program stopped'));
+      await settled;
     },
     signal: async () => undefined,
     detach: () => {
