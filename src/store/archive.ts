@@ -41,6 +41,52 @@ const ORDER: Readonly<Record<ArchivedTable, string>> = {
   run_transition: 'id',
 };
 
+/** Copies a slice's rows of `table` (`where` picks them) into runs not yet in the archive. */
+const COPY: Readonly<Record<ArchivedTable, (where: string) => string>> = Object.fromEntries(
+  ARCHIVED_TABLES.map((table) => [
+    table,
+    (where: string) =>
+      `INSERT INTO main.${table} (${COPIED_COLUMNS[table]})
+       SELECT ${COPIED_COLUMNS[table]} FROM live.${table} WHERE ${where} ORDER BY ${ORDER[table]}`,
+  ]),
+) as Record<ArchivedTable, (where: string) => string>;
+
+/**
+ * The same, for a slice with runs the archive already holds. Two ways that
+ * happens: a slice cut off after its archive commit (the main file still
+ * has all the runs' rows, the same as the archive's), or a run moved while
+ * a `mark` of it was committing (the daemon's upsert put the run back with
+ * only the mark's new log line and transition; the archive has the rest).
+ * Merging serves both: the run row and outputs are replaced by the main
+ * file's (keyed; the newer), log lines and transitions are added unless the
+ * archive has them already.
+ */
+const MERGE_COPY: Readonly<Record<ArchivedTable, (where: string) => string>> = {
+  runs: (where) =>
+    `INSERT OR REPLACE INTO main.runs (${COPIED_COLUMNS.runs})
+     SELECT ${COPIED_COLUMNS.runs} FROM live.runs WHERE ${where} ORDER BY rowid`,
+  output: (where) =>
+    `INSERT OR REPLACE INTO main.output (${COPIED_COLUMNS.output})
+     SELECT ${COPIED_COLUMNS.output} FROM live.output WHERE ${where} ORDER BY ${ORDER.output}`,
+  output_chunk: (where) =>
+    `INSERT OR REPLACE INTO main.output_chunk (${COPIED_COLUMNS.output_chunk})
+     SELECT ${COPIED_COLUMNS.output_chunk} FROM live.output_chunk WHERE ${where}
+     ORDER BY ${ORDER.output_chunk}`,
+  run_log: (where) =>
+    `INSERT INTO main.run_log (${COPIED_COLUMNS.run_log})
+     SELECT ${COPIED_COLUMNS.run_log} FROM live.run_log AS l WHERE ${where}
+       AND NOT EXISTS (SELECT 1 FROM main.run_log AS a WHERE a.run_id = l.run_id
+         AND a.timestamp = l.timestamp AND a.message = l.message)
+     ORDER BY id`,
+  run_transition: (where) =>
+    `INSERT INTO main.run_transition (${COPIED_COLUMNS.run_transition})
+     SELECT ${COPIED_COLUMNS.run_transition} FROM live.run_transition AS l WHERE ${where}
+       AND NOT EXISTS (SELECT 1 FROM main.run_transition AS a WHERE a.run_id = l.run_id
+         AND a.time = l.time AND a.from_state IS l.from_state AND a.to_state = l.to_state
+         AND a.event IS l.event)
+     ORDER BY id`,
+};
+
 export interface ArchiveChunkRequest {
   /** The main database. */
   readonly databasePath: string;
@@ -287,17 +333,19 @@ function moveSlice(
       ? 'rowid IN (SELECT value FROM json_each(@rowids))'
       : 'run_id IN (SELECT value FROM json_each(@ids))';
   const copied: Partial<Record<ArchivedTable, number>> = {};
+  let merged = false;
   archive.transaction(() => {
-    for (const table of ARCHIVED_TABLES) {
-      archive.prepare(`DELETE FROM main.${table} WHERE ${where(table)}`).run({ ids, rowids });
-      const columns = COPIED_COLUMNS[table];
-      copied[table] = archive
-        .prepare(
-          `INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM live.${table}
-           WHERE ${where(table)} ORDER BY ${ORDER[table]}`,
+    merged =
+      archive
+        .prepare<[{ rowids: string }], number>(
+          'SELECT count(*) FROM main.runs WHERE rowid IN (SELECT value FROM json_each(@rowids))',
         )
+        .pluck()
+        .get({ rowids })! > 0;
+    for (const table of ARCHIVED_TABLES)
+      copied[table] = archive
+        .prepare((merged ? MERGE_COPY : COPY)[table](where(table)))
         .run({ ids, rowids }).changes;
-    }
     // Deferred: BEGIN IMMEDIATE would write-lock every attached file, the
     // main one too, which the main connection holds. The first statement
     // writes the archive, so its lock is taken at once all the same.
@@ -308,7 +356,7 @@ function moveSlice(
       rowids,
     }).changes;
     // Both connections read the same committed rows under the write lock.
-    if (deleted !== copied[table])
+    if (!merged && deleted !== copied[table])
       throw new Error(
         `archive: ${table}: copied ${copied[table]} rows but found ${deleted} to delete`,
       );

@@ -265,6 +265,42 @@ describe('archiveChunk', () => {
     assert.equal(countArchivable(t.request()), 0);
   });
 
+  it('merges a run put back by a mark that committed after its slice: no row lost or doubled', async () => {
+    const t = setup();
+    await addRun(t.store, 2);
+    t.endTurn();
+    archiveChunk(t.request());
+    // The daemon read r2 before its slice and commits the mark after it: the
+    // upsert puts the run back with only the mark's log line and transition.
+    const marked = makeRun(2, { state: 'failure', jobId: 'job', timestamp: T0 + 3 * HOUR });
+    t.store.updateRun(marked);
+    t.store.appendLog('r2', marked.timestamp, 'marked failure');
+    t.store.recordTransition('r2', marked.timestamp, 'success', 'failure', 'run.mark');
+    t.endTurn();
+    await t.store.committed();
+
+    archiveChunk(t.request());
+    const archive = peek(t.archivePath);
+    assert.equal(
+      archive.prepare("SELECT state FROM runs WHERE run_id = 'r2'").pluck().get(),
+      'failure',
+    );
+    assert.deepEqual(
+      archive.prepare("SELECT message FROM run_log WHERE run_id = 'r2' ORDER BY id").pluck().all(),
+      ['log of r2', 'marked failure'],
+    );
+    assert.deepEqual(
+      archive
+        .prepare("SELECT to_state FROM run_transition WHERE run_id = 'r2' ORDER BY id")
+        .pluck()
+        .all(),
+      ['success', 'failure'],
+    );
+    assert.equal(rowsOf(archive, 'output', 'r2'), 2);
+    assert.equal(rowsOf(archive, 'output_chunk', 'r2'), 2);
+    for (const table of ARCHIVED_TABLES) assert.equal(rowsOf(t.db, table, 'r2'), 0, table);
+  });
+
   it('rolls back the main file when the archive cannot be written', async () => {
     const t = setup();
     await addRun(t.store, 2);
