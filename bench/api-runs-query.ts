@@ -24,8 +24,7 @@
  * million runs takes about a minute); without it a temp folder is removed
  * at the end. It prints figures; it asserts nothing.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +33,7 @@ import { createDatabase } from '../src/store/index.js';
 import { Daemon } from './support/daemon.js';
 import type { ProbeFigures } from './support/daemon-probe.js';
 import {
+  benchDir,
   count,
   machineLine,
   mb,
@@ -42,6 +42,7 @@ import {
   percentile,
   printTable,
   reportToParent,
+  stringOption,
   runChild,
 } from './support/measure.js';
 import {
@@ -56,11 +57,6 @@ import {
 const SCRIPT = fileURLToPath(import.meta.url);
 const WARMUP = 5;
 const DAY_MS = 86_400_000;
-
-function stringOption(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /** In the child: the database and the job files. */
 async function generate(dir: string): Promise<void> {
@@ -203,17 +199,9 @@ async function main(): Promise<void> {
   console.log(
     `command: node dist/bench/api-runs-query.js ${process.argv.slice(2).join(' ')}`.trimEnd(),
   );
-  const kept = stringOption('dir');
-  const dir = kept ?? mkdtempSync(join(tmpdir(), 'apsis-bench-api-'));
-  mkdirSync(dir, { recursive: true });
-  const dbPath = join(dir, 'apsis.db');
   let daemon: Daemon | undefined;
-  const interrupted = () => {
-    daemon?.kill();
-    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
+  const { dir, done } = benchDir('apsis-bench-api-', () => daemon?.kill());
+  const dbPath = join(dir, 'apsis.db');
   try {
     if (existsSync(dbPath)) {
       console.log(`reusing the history in ${dir} (${mb(statSync(dbPath).size)})`);
@@ -303,9 +291,8 @@ async function main(): Promise<void> {
         '(its last 60 s window, 10 ms resolution)',
     );
   } finally {
-    process.off('SIGINT', interrupted);
     await daemon?.stop();
-    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
+    done();
   }
 }
 

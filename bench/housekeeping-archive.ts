@@ -41,9 +41,8 @@
  * after the run, the daemon's config and log). It prints figures; it
  * asserts nothing.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
@@ -51,6 +50,7 @@ import { ARCHIVED_TABLES, createDatabase, type ArchivedTable } from '../src/stor
 import { Daemon } from './support/daemon.js';
 import type { ProbeFigures } from './support/daemon-probe.js';
 import {
+  benchDir,
   count,
   machineLine,
   mb,
@@ -59,6 +59,7 @@ import {
   percentile,
   printTable,
   reportToParent,
+  stringOption,
   runChild,
   verdict,
 } from './support/measure.js';
@@ -69,11 +70,6 @@ const DAY_MS = 86_400_000;
 const LAG_TARGET_MS = 20;
 const LATE_TARGET_MS = 50;
 const FINISHED = new Set(['success', 'failure', 'error', 'skipped']);
-
-function stringOption(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const sleep = (msToWait: number) => new Promise<void>((resolve) => setTimeout(resolve, msToWait));
 
@@ -361,17 +357,9 @@ async function main(): Promise<void> {
   console.log(
     `command: node dist/bench/housekeeping-archive.js ${process.argv.slice(2).join(' ')}`.trimEnd(),
   );
-  const kept = stringOption('dir');
-  const dir = kept ?? mkdtempSync(join(tmpdir(), 'apsis-bench-hk-'));
-  mkdirSync(dir, { recursive: true });
-  const work = join(dir, 'run');
   let daemon: Daemon | undefined;
-  const interrupted = () => {
-    daemon?.kill();
-    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
+  const { dir, kept, done } = benchDir('apsis-bench-hk-', () => daemon?.kill());
+  const work = join(dir, 'run');
   try {
     if (!existsSync(join(dir, 'history.json'))) {
       rmSync(join(dir, 'history.db'), { force: true });
@@ -639,10 +627,9 @@ async function main(): Promise<void> {
         `(anon ${mb(endRss.anon)}, file ${mb(endRss.file)}); workers ${JSON.stringify(lastStats.workers)}`,
     );
   } finally {
-    process.off('SIGINT', interrupted);
     await daemon?.stop();
-    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
-    else if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
+    done();
+    if (kept && !process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -6,7 +6,7 @@
  * Benchmarks print figures; they assert nothing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -137,6 +137,45 @@ export function runChild(script: string, args: readonly string[]): Promise<Recor
 }
 
 /** `--name value` from argv, or the default. */
+/** `--name VALUE` from argv, as given. */
+export function stringOption(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * Where a bench works: `--dir DIR` (created if need be, and kept, so what it
+ * wrote can be reused), else a temporary directory named `prefix…`. `done`
+ * removes a temporary one; Ctrl-C runs `onInterrupt` (stop the children),
+ * removes it and exits.
+ */
+export function benchDir(
+  prefix: string,
+  onInterrupt: () => void,
+): { dir: string; kept: boolean; done: () => void } {
+  const given = stringOption('dir');
+  const dir = given ?? mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(dir, { recursive: true });
+  const kept = given !== undefined;
+  const remove = () => {
+    if (!kept) rmSync(dir, { recursive: true, force: true });
+  };
+  const interrupted = () => {
+    onInterrupt();
+    remove();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  return {
+    dir,
+    kept,
+    done: () => {
+      process.off('SIGINT', interrupted);
+      remove();
+    },
+  };
+}
+
 export function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;

@@ -4,6 +4,7 @@ import { jobApiJso } from '../../src/api/describe.js';
 import type { JobLookup } from '../../src/conditions/index.js';
 import { jobToJso, parseJobFile, type Job } from '../../src/jobs/index.js';
 import { builtinCalendars } from '../../src/time/index.js';
+import { SPEC_DEPENDENT_JSO } from '../support/api-fixtures.js';
 
 /** Jobs parsed from YAML, by id, as the jobs directory would load them. */
 function load(files: Record<string, string>): Map<string, Job> {
@@ -48,43 +49,7 @@ metadata: {description: "..."}
       },
       'dependent',
     );
-    assert.deepEqual(jso, {
-      job_id: 'dependent',
-      params: ['color', 'date'],
-      schedule: [
-        {
-          type: 'interval',
-          enabled: true,
-          interval: 3600.0,
-          phase: 0,
-          args: { color: 'blue' },
-          str: '(color=blue) every 3600.0 sec',
-        },
-      ],
-      program: { type: 'no-op', duration: '0', success: true, str: 'no-op for 0 s' },
-      condition: [
-        {
-          type: 'dependency',
-          job_id: 'dependency',
-          args: { flavor: 'vanilla' },
-          str: 'dependency dependency(flavor=vanilla) is success',
-        },
-      ],
-      common_conditions: [
-        {
-          type: 'dependency',
-          job_id: 'dependency',
-          args: { flavor: 'vanilla' },
-          str: 'dependency dependency(flavor=vanilla) is success',
-          resolved_job_id: 'dependency',
-          resolved_args: { flavor: 'vanilla', date: '{{ date }}' },
-        },
-      ],
-      resolved_conditions: [{ schedule_args: { color: 'blue' }, conditions: [] }],
-      action: [],
-      metadata: { labels: [], description: '...' },
-      ad_hoc: false,
-    });
+    assert.deepEqual(jso, SPEC_DEPENDENT_JSO);
     assert.deepEqual(Object.keys(jso), [
       'job_id',
       'params',

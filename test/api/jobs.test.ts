@@ -1,52 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestApi } from '../support/api.js';
-import { assertError, keys, SPEC_JOBS, submit } from '../support/api-fixtures.js';
+import {
+  assertError,
+  keys,
+  SPEC_DEPENDENT_JSO,
+  SPEC_JOBS,
+  submit,
+} from '../support/api-fixtures.js';
 
 const JOBS = {
   ...SPEC_JOBS,
   'daily/load eu': 'params: [date]\nprogram: {type: no-op}\nmetadata: {labels: [ingest, eu]}\n',
   'daily/load us': 'params: [date]\nprogram: {type: no-op}\nmetadata: {labels: [ingest]}\n',
   runs: 'program: {type: no-op}\n',
-};
-
-/** The job object of the spec's example (apsis-interfaces.md §2.2). */
-const DEPENDENT = {
-  job_id: 'dependent',
-  params: ['color', 'date'],
-  schedule: [
-    {
-      type: 'interval',
-      enabled: true,
-      interval: 3600,
-      phase: 0,
-      args: { color: 'blue' },
-      str: '(color=blue) every 3600.0 sec',
-    },
-  ],
-  program: { type: 'no-op', duration: '0', success: true, str: 'no-op for 0 s' },
-  condition: [
-    {
-      type: 'dependency',
-      job_id: 'dependency',
-      args: { flavor: 'vanilla' },
-      str: 'dependency dependency(flavor=vanilla) is success',
-    },
-  ],
-  common_conditions: [
-    {
-      type: 'dependency',
-      job_id: 'dependency',
-      args: { flavor: 'vanilla' },
-      str: 'dependency dependency(flavor=vanilla) is success',
-      resolved_job_id: 'dependency',
-      resolved_args: { flavor: 'vanilla', date: '{{ date }}' },
-    },
-  ],
-  resolved_conditions: [{ schedule_args: { color: 'blue' }, conditions: [] }],
-  action: [],
-  metadata: { labels: [], description: '...' },
-  ad_hoc: false,
 };
 
 describe('GET /api/v1/jobs (§2.2)', () => {
@@ -61,8 +28,8 @@ describe('GET /api/v1/jobs (§2.2)', () => {
     assert.equal(res.status, 200);
     assert.ok(Array.isArray(res.json));
     const dependent = res.json.find((j: any) => j.job_id === 'dependent');
-    assert.deepEqual(keys(dependent), keys(DEPENDENT));
-    assert.deepEqual(dependent, DEPENDENT);
+    assert.deepEqual(keys(dependent), keys(SPEC_DEPENDENT_JSO));
+    assert.deepEqual(dependent, SPEC_DEPENDENT_JSO);
     assert.deepEqual(res.json.map((j: any) => j.job_id).sort(), [
       'daily/load eu',
       'daily/load us',
@@ -106,7 +73,7 @@ describe('GET /api/v1/jobs/<job_id> (§2.2)', () => {
   it('answers the job object of an exact job id', async () => {
     const res = await api.inject('GET', '/api/v1/jobs/dependent');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json, DEPENDENT);
+    assert.deepEqual(res.json, SPEC_DEPENDENT_JSO);
   });
 
   it('takes a job id with slashes and percent-encoded spaces', async () => {

@@ -79,3 +79,42 @@ export async function postRaw(
   }
   return { status: res.statusCode, json, text: res.body };
 }
+
+/** The job object of the spec's example (apsis-interfaces.md §2.2). */
+export const SPEC_DEPENDENT_JSO = {
+  job_id: 'dependent',
+  params: ['color', 'date'],
+  schedule: [
+    {
+      type: 'interval',
+      enabled: true,
+      interval: 3600,
+      phase: 0,
+      args: { color: 'blue' },
+      str: '(color=blue) every 3600.0 sec',
+    },
+  ],
+  program: { type: 'no-op', duration: '0', success: true, str: 'no-op for 0 s' },
+  condition: [
+    {
+      type: 'dependency',
+      job_id: 'dependency',
+      args: { flavor: 'vanilla' },
+      str: 'dependency dependency(flavor=vanilla) is success',
+    },
+  ],
+  common_conditions: [
+    {
+      type: 'dependency',
+      job_id: 'dependency',
+      args: { flavor: 'vanilla' },
+      str: 'dependency dependency(flavor=vanilla) is success',
+      resolved_job_id: 'dependency',
+      resolved_args: { flavor: 'vanilla', date: '{{ date }}' },
+    },
+  ],
+  resolved_conditions: [{ schedule_args: { color: 'blue' }, conditions: [] }],
+  action: [],
+  metadata: { labels: [], description: '...' },
+  ad_hoc: false,
+};
