@@ -179,6 +179,16 @@ function rethrowAsync(err: unknown): void {
   });
 }
 
+/**
+ * Output bytes written between two releases of SQLite's page cache. Output
+ * pages are written once and seldom read, yet each stays in the cache (32 MB,
+ * apsis-model.md §8.1) until evicted: a large output would fill it, and malloc
+ * keeps what the cache reached. Releasing the unused pages after every few
+ * megabytes of output bounds that at a few megabytes; the scheduler's own
+ * pages, released with them, are read back from the OS's cache when next needed.
+ */
+const RELEASE_CACHE_EVERY_OUTPUT_BYTES = 2 * 1024 * 1024;
+
 /** Run-log rows per multi-row INSERT: fewer statements in a burst of log lines. */
 const LOG_ROWS_PER_STATEMENT = 32;
 
@@ -187,8 +197,16 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
   const stmts = prepareStatements(db);
   const queries = new RunQueryCache(db);
   const committer = createCommitter(db, options.clock);
+  let outputBytesUnreleased = 0;
   const queue = new WriteQueue({
-    commit: committer.commit,
+    commit(writes) {
+      if (!committer.commit(writes)) return false;
+      if (outputBytesUnreleased >= RELEASE_CACHE_EVERY_OUTPUT_BYTES) {
+        outputBytesUnreleased = 0;
+        db.pragma('shrink_memory');
+      }
+      return true;
+    },
     maxBatchOps: options.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS,
     scheduleFlush: options.scheduleFlush ?? ((fn) => setImmediate(fn)),
     scheduleRetry: options.scheduleRetry ?? ((fn) => setTimeout(fn, 1)),
@@ -284,6 +302,7 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       queue.enqueue('putOutput', () => {
         stmts.deleteOutputChunks.run(runId, outputId);
         stmts.putOutput.run(runId, outputId, name, contentType, length, compression, data);
+        outputBytesUnreleased += data.byteLength;
       });
     },
     async appendOutput(runId, output, offset, bytes) {
@@ -298,6 +317,7 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
       queue.enqueue('appendOutput', () => {
         stmts.appendOutputHead.run(runId, outputId, name, contentType, end);
         stmts.putOutputChunk.run(runId, outputId, offset, bytes.byteLength, compression, data);
+        outputBytesUnreleased += data.byteLength;
       });
     },
     setClock(time) {

@@ -255,10 +255,11 @@ program:
     const peakGrowthMb = (rssKb(pid, 'VmHWM') - before) / 1024;
     const length = withStore(dir, (s) => s.outputLength(run!.runId, 'output'));
     assert.ok(length > 260_000_000, `output of ${length} bytes`);
-    // Holding the output whole would add over 270 MB; fetched and stored a
-    // chunk at a time, the peak grows by a bounded amount (about 80 MB of
-    // garbage-collector slack here, the same for 100 MB or 400 MB of output).
-    assert.ok(peakGrowthMb < 150, `daemon peak RSS grew ${peakGrowthMb.toFixed(1)} MB`);
+    // Holding the output whole would add over 270 MB. Fetched and stored a
+    // chunk at a time, with collections paced to the frames and SQLite's page
+    // cache released, the peak grows by about 20 MB here (23 MB for 1 GB;
+    // it was 75-100 MB before both); the bound leaves room for slower machines.
+    assert.ok(peakGrowthMb < 50, `daemon peak RSS grew ${peakGrowthMb.toFixed(1)} MB`);
     daemon.kill('SIGTERM');
     await daemon.exited;
   });

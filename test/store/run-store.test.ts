@@ -246,6 +246,31 @@ describe('run store: outputs', () => {
     assert.equal(store.outputLength('r1', 'missing'), 0);
   });
 
+  it('releases SQLite page cache after every few megabytes of output, not after each small write', async () => {
+    const { store, endTurn, db } = openTestStore();
+    const pragmas: string[] = [];
+    const pragma = db.pragma.bind(db);
+    db.pragma = ((source: string, options?: { simple?: boolean }) => {
+      pragmas.push(source);
+      return pragma(source, options);
+    }) as typeof db.pragma;
+    const releases = () => pragmas.filter((p) => p === 'shrink_memory').length;
+    const info = { outputId: 'output', name: 'output', contentType: 'text/plain' };
+    await store.appendOutput('r1', info, 0, Buffer.from('small\n'));
+    endTurn();
+    assert.equal(releases(), 0);
+    // Random bytes are stored as they are: 3 × 1 MiB passes the 2 MiB mark once.
+    let offset = 6;
+    for (let i = 0; i < 3; i++) {
+      const chunk = randomBytes(1024 * 1024);
+      await store.appendOutput('r1', info, offset, chunk);
+      offset += chunk.byteLength;
+      endTurn();
+    }
+    assert.equal(releases(), 1);
+    assert.equal(store.outputLength('r1', 'output'), offset);
+  });
+
   it('rewrites a chunk appended again at the same offset (a fetch repeated after a restart)', async () => {
     const { store, endTurn } = openTestStore();
     const info = { outputId: 'output', name: 'output', contentType: 'text/plain' };

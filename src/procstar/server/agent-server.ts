@@ -20,6 +20,7 @@ import type {
   ServerMessage,
 } from '../messages.js';
 import { AgentSocket, NotConnectedError, PING_INTERVAL_MS } from './agent-socket.js';
+import { GarbagePacer } from './garbage-pacer.js';
 import { ProcChannel } from './proc-channel.js';
 import { ProcHandle } from './proc-handle.js';
 
@@ -39,6 +40,8 @@ export interface AgentServerOptions {
   /** An agent must send `Register` this soon after connecting (procstar: 60 s). */
   registerTimeoutMs?: number;
   pingIntervalMs?: number;
+  /** Paces collections to the bytes agents send (see `GarbagePacer`); null = leave it to V8. */
+  garbagePacer?: GarbagePacer | null;
 }
 
 /** A connection as the API shows it (procstar-protocol.md §5.5, "Exposure"). */
@@ -105,8 +108,11 @@ export class AgentServer {
   private https: Server | undefined;
   private wss: WebSocketServer | undefined;
 
+  private readonly pacer: GarbagePacer | null;
+
   constructor(private readonly options: AgentServerOptions) {
     this.tokenDigest = digest(options.accessToken);
+    this.pacer = options.garbagePacer === undefined ? new GarbagePacer() : options.garbagePacer;
   }
 
   /** The port listened on (after `listen`). */
@@ -286,6 +292,7 @@ export class AgentServer {
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       socket.numReceived += 1;
+      this.pacer?.received(byteLength(data));
       if (!isBinary) {
         logger.warn('agent sent a text frame; ignored (the protocol is binary only)', {
           ...where,
@@ -636,6 +643,10 @@ export class AgentServer {
       await this.nextChange(remaining);
     }
   }
+}
+
+function byteLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
 }
 
 function toBytes(data: RawData): Uint8Array {

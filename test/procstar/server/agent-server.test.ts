@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AgentUnavailableError, TIMED_OUT } from '../../../src/procstar/index.js';
+import { GarbagePacer } from '../../../src/procstar/server/garbage-pacer.js';
 import { ManualClock } from '../../../src/time/index.js';
 import { eventually, FakeAgent, startTestServer } from '../../support/fake-agent.js';
 
@@ -253,5 +254,30 @@ describe('agent server', () => {
     const event = await handle.channel.next(20_000);
     assert.ok(event !== TIMED_OUT && event.type === 'fd-data');
     assert.equal(event.data.byteLength, data.length);
+  });
+
+  it('paces garbage collection to the bytes agents send', async () => {
+    const collected: unknown[] = [];
+    const pacer = new GarbagePacer(4 * 1024 * 1024, (options) => collected.push(options));
+    const { server, url } = await startTestServer({ garbagePacer: pacer });
+    const agent = await FakeAgent.register(url);
+    const handle = await server.startProc('default', 'p1', SPEC, 0);
+    await agent.nextOf('ProcStartRequest');
+    const data = Buffer.alloc(1024 * 1024, 0x61);
+    for (let start = 0; start < 8 * data.length; start += data.length) {
+      agent.send({
+        type: 'ProcFdData',
+        proc_id: 'p1',
+        fd: 'stdout',
+        start,
+        stop: start + data.length,
+        encoding: null,
+        data,
+      });
+      const event = await handle.channel.next(20_000);
+      assert.ok(event !== TIMED_OUT && event.type === 'fd-data');
+    }
+    await eventually(() => collected.length === 2, 'two collections for 8 MiB of frames');
+    assert.deepEqual(collected, [{ type: 'minor' }, { type: 'minor' }]);
   });
 });
