@@ -230,10 +230,12 @@ program:
 
   it('stores a 270 MB output without the daemon holding it in memory', async () => {
     const dir = tempDir('apsis-ps-');
+    // Due once the daemon has settled: its first seconds grow its heap anyway.
+    const due = Date.now() + 6000;
     const port = await freePort();
     writeFiles(dir, {
       'apsis.yaml': config(port, '    builtin: {enable: true}\n'),
-      'jobs/big.yaml': `schedule: {type: explicit, times: ["${new Date(Date.now() + 1500).toISOString()}"]}
+      'jobs/big.yaml': `schedule: {type: explicit, times: ["${new Date(due).toISOString()}"]}
 program:
   type: procstar-shell
   command: head -c 200000000 /dev/urandom | base64 -w 100
@@ -244,8 +246,9 @@ program:
       if (existsSync(join(dir, 'builtin-agent.json'))) killQuietly(builtinAgentPid(dir), 'SIGKILL');
     });
     await daemon.waitFor('agent registered');
+    await new Promise((r) => setTimeout(r, Math.max(0, due - 500 - Date.now())));
     const pid = daemon.child.pid!;
-    const before = rssKb(pid, 'VmRSS');
+    const before = rssKb(pid, 'VmHWM');
     const [run] = await untilRuns(
       dir,
       (rs) => rs.length === 1 && rs[0]!.state === 'success',
