@@ -57,7 +57,10 @@ export interface RunningProgram {
 export interface OutputSink {
   /** Bytes of the output already stored: where a reconnected program resumes fetching. */
   storedLength(outputId: string): number;
-  /** Appends bytes at `offset`; resolves once queued for commit. One append at a time per output. */
+  /**
+   * Appends bytes at `offset`; resolves once they are committed, when the
+   * caller may reuse or free `data`. One append at a time per output.
+   */
   append(
     output: { outputId: string; name: string; contentType: string },
     offset: number,

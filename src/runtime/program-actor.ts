@@ -126,8 +126,10 @@ export function programActor(deps: ProgramDeps) {
         clock: deps.clock,
         output: {
           storedLength: (outputId) => deps.store.outputLength(run.runId, outputId),
-          append: (output, offset, data) =>
-            deps.store.appendOutput(run.runId, output, offset, data),
+          append: async (output, offset, data) => {
+            await deps.store.appendOutput(run.runId, output, offset, data);
+            await deps.store.committed();
+          },
         },
       };
       try {

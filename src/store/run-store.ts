@@ -1,6 +1,7 @@
 import { runNumber, type State } from '../runs/index.js';
 import type { Clock, Time } from '../time/index.js';
 import { InvalidValueError } from '../errors.js';
+import { releaseWhole } from '../memory/release.js';
 import { createCommitter } from './commit.js';
 import { checkText, checkTime, ColumnDecoder, rowToRun, runToRow, type RunRow } from './codec.js';
 import type { Database } from './database.js';
@@ -61,7 +62,9 @@ export interface RunStore {
    * Appends `data` at `offset` to an output kept in chunks (created by the
    * first append; a whole output put before is replaced). The chunk is
    * compressed off the event loop; the promise resolves once its write is
-   * queued. Appends to one output must be made one after another.
+   * queued, and the write holds no reference to `data` (the caller may free
+   * it once `committed()`). Appends to one output must be made one after
+   * another.
    */
   appendOutput(
     runId: string,
@@ -313,12 +316,15 @@ export function createRunStore(db: Database, options: RunStoreOptions): RunStore
         throw new InvalidValueError(`output ${outputId} of ${runId}: bad offset ${String(offset)}`);
       if (queue.isClosed) throw new StoreClosedError('appendOutput');
       const { compression, data } = await encodeChunk(bytes);
-      const end = offset + bytes.byteLength;
+      // The write keeps the length, not the caller's bytes: they may be freed once committed.
+      const length = bytes.byteLength;
       queue.enqueue('appendOutput', () => {
-        stmts.appendOutputHead.run(runId, outputId, name, contentType, end);
-        stmts.putOutputChunk.run(runId, outputId, offset, bytes.byteLength, compression, data);
+        stmts.appendOutputHead.run(runId, outputId, name, contentType, offset + length);
+        stmts.putOutputChunk.run(runId, outputId, offset, length, compression, data);
         outputBytesUnreleased += data.byteLength;
       });
+      // Once SQLite has its copy, the compressed chunk (ours alone) is freed at once.
+      if (compression !== null) queue.afterCommit(() => releaseWhole(data));
     },
     setClock(time) {
       checkTime(time, 'clock');

@@ -114,12 +114,14 @@ export class WriteQueue {
         return;
       }
     } catch (cause) {
+      this.forgetBatch(writes);
       const err = new CommitError(writes.length, cause);
       this.counts.failedCommits++;
       for (const l of listeners) l.fail?.(err);
       this.options.onError(err);
       return;
     }
+    this.forgetBatch(writes);
     this.counts.commits++;
     this.counts.writes += writes.length;
     this.lastCommitAt = this.options.now();
@@ -210,6 +212,13 @@ export class WriteQueue {
       held: this.holds > 0,
       lastCommitAt: this.lastCommitAt,
     };
+  }
+
+  /** Drops the reference `committed()` keeps to a batch that is gone: its writes hold their data (an output chunk). */
+  private forgetBatch(writes: Write[]): void {
+    if (this.batchCommittedFor !== writes) return;
+    this.batchCommittedFor = undefined;
+    this.batchCommitted = undefined;
   }
 
   private drain(): void {

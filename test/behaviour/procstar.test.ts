@@ -228,7 +228,7 @@ program:
     await daemon.exited;
   });
 
-  it('stores a 270 MB output without the daemon holding it in memory', async () => {
+  it('stores a 270 MB output without the daemon holding it in memory', async (t) => {
     const dir = tempDir('apsis-ps-');
     // Due once the daemon has settled: its first seconds grow its heap anyway.
     const due = Date.now() + 6000;
@@ -258,11 +258,15 @@ program:
     const peakGrowthMb = (rssKb(pid, 'VmHWM') - before) / 1024;
     const length = withStore(dir, (s) => s.outputLength(run!.runId, 'output'));
     assert.ok(length > 260_000_000, `output of ${length} bytes`);
-    // Holding the output whole would add over 270 MB. Fetched and stored a
-    // chunk at a time, with collections paced to the frames and SQLite's page
-    // cache released, the peak grows by about 20 MB here (23 MB for 1 GB;
-    // it was 75-100 MB before both); the bound leaves room for slower machines.
-    assert.ok(peakGrowthMb < 50, `daemon peak RSS grew ${peakGrowthMb.toFixed(1)} MB`);
+    // Holding the output whole would add over 270 MB. Fetched 256 KiB at a
+    // time, each frame and compressed copy freed once stored, collections
+    // paced to the frames and SQLite's page cache released, the peak grows by
+    // 8-13 MB here: the first output's one-time working set (JIT code,
+    // compression threads' arenas), which a later output does not add to
+    // (bench/procstar-output.ts). It was 17-76 MB with 1 MiB frames left to
+    // the collector. The bound leaves room for slower machines.
+    t.diagnostic(`daemon peak RSS grew ${peakGrowthMb.toFixed(1)} MB`);
+    assert.ok(peakGrowthMb < 30, `daemon peak RSS grew ${peakGrowthMb.toFixed(1)} MB`);
     daemon.kill('SIGTERM');
     await daemon.exited;
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { procstarDriver, type ProcstarDriverOptions } from '../../src/programs/index.js';
 import type { AgentServer } from '../../src/procstar/index.js';
@@ -177,6 +178,33 @@ describe('procstar program driver', () => {
     assert.equal((meta.procstar_agent as { hostname: string }).hostname, 'worker7');
     assert.deepEqual(meta.stop, { signals: [] });
     assert.equal((meta.status as { exit_code: number }).exit_code, 0);
+    await t.stop();
+  });
+
+  it('stores an output that does not compress exactly, in 256 KiB pieces, each frame freed only once its piece is committed', async () => {
+    // Random bytes are stored as they came, so a frame freed before its
+    // commit would leave an empty or failed chunk.
+    const { url, t } = await setup(SHELL_JOB, { outputChunkBytes: undefined });
+    const agent = await FakeAgent.register(url);
+    const runId = await t.submit('job', { name: 'noise' });
+    const procId = await startRunning(t, agent, runId);
+    const data = randomBytes(600 * 1024);
+    const served = serveOutputAndDelete(agent, procId, data);
+    agent.send({
+      type: 'ProcResult',
+      proc_id: procId,
+      res: result('terminated', {
+        fds: { stdout: { type: 'detached', length: data.length, encoding: 'base64' } },
+      }),
+    });
+    await until(t, () => t.run(runId).state === 'success', 'success');
+    assert.deepEqual(await served, [
+      [0, 262144],
+      [262144, 524288],
+      [524288, data.length],
+    ]);
+    const output = t.store.getOutput(runId, 'output');
+    assert.ok(output && Buffer.from(output.data).equals(data), 'output stored exactly');
     await t.stop();
   });
 

@@ -8,6 +8,7 @@ import {
   type AgentConnectionStats,
   type ShutdownState,
 } from '../../../machines/agent-connection.js';
+import { releaseBuffer, wholeBuffer } from '../../memory/release.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Clock, TimerHandle } from '../../time/index.js';
 import { decodeAgentMessage, ProtocolError } from '../codec.js';
@@ -300,9 +301,10 @@ export class AgentServer {
         });
         return;
       }
+      const frame = toBytes(data);
       let message: AgentMessage;
       try {
-        message = decodeAgentMessage(toBytes(data));
+        message = decodeAgentMessage(frame);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         logger.warn(`malformed message from agent: ${err.message}`, {
@@ -324,7 +326,7 @@ export class AgentServer {
         this.register(socket, message);
         return;
       }
-      this.dispatch(socket, message);
+      this.dispatch(socket, message, frame);
     });
 
     ws.on('close', () => {
@@ -485,7 +487,8 @@ export class AgentServer {
     }
   }
 
-  private dispatch(socket: AgentSocket, message: AgentMessage): void {
+  /** Routes a message from a registered agent; `frame` is the bytes it came in. */
+  private dispatch(socket: AgentSocket, message: AgentMessage, frame: Uint8Array): void {
     const { logger } = this.options;
     const conn = this.connections.get(socket.connId!);
     const route = (procId: string) => {
@@ -502,15 +505,23 @@ export class AgentServer {
       case 'ProcResult':
         route(message.proc_id)?.push({ type: 'result', res: message.res });
         return;
-      case 'ProcFdData':
+      case 'ProcFdData': {
+        // The data is a view into the frame. A frame that is a buffer of its
+        // own (ws copies a large message into one) is freed once the data is
+        // stored, rather than when V8 next collects (see memory/release.ts).
+        const whole = wholeBuffer(frame);
         route(message.proc_id)?.push({
           type: 'fd-data',
           fd: message.fd,
           start: message.start,
           stop: message.stop,
           data: message.data,
+          release: () => {
+            if (whole !== undefined) releaseBuffer(whole);
+          },
         });
         return;
+      }
       case 'ProcDelete':
         route(message.proc_id)?.push({ type: 'deleted' });
         this.untrack(message.proc_id);

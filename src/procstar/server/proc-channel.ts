@@ -4,7 +4,19 @@ import type { ProcResult } from '../messages.js';
 /** What the agent server routes to one process (procstar-protocol.md §5.3). */
 export type ProcEvent =
   | { type: 'result'; res: ProcResult }
-  | { type: 'fd-data'; fd: string; start: number; stop: number; data: Uint8Array }
+  | {
+      type: 'fd-data';
+      fd: string;
+      start: number;
+      stop: number;
+      data: Uint8Array;
+      /**
+       * Frees the frame `data` came in, now: call once `data` is stored and
+       * no longer read (it reads as empty afterwards). Skipping it only
+       * leaves the frame to the collector.
+       */
+      release(): void;
+    }
   /** The agent deleted the process: no more events. */
   | { type: 'deleted' }
   /** The agent does not know the process (it restarted, or it was deleted). */

@@ -256,6 +256,33 @@ describe('agent server', () => {
     assert.equal(event.data.byteLength, data.length);
   });
 
+  it('frees an FdData frame when the reader releases it, not before', async () => {
+    const { server, url } = await startTestServer();
+    const agent = await FakeAgent.register(url);
+    const handle = await server.startProc('default', 'p1', SPEC, 0);
+    await agent.nextOf('ProcStartRequest');
+    const data = Buffer.alloc(1024 * 1024, 0x62);
+    agent.send({
+      type: 'ProcFdData',
+      proc_id: 'p1',
+      fd: 'stdout',
+      start: 0,
+      stop: data.length,
+      encoding: null,
+      data,
+    });
+    const event = await handle.channel.next(20_000);
+    assert.ok(event !== TIMED_OUT && event.type === 'fd-data');
+    // Held through awaits as a program holds it while it stores the chunk.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(Buffer.from(event.data).equals(data));
+    const before = process.memoryUsage().arrayBuffers;
+    event.release();
+    assert.equal(event.data.byteLength, 0, 'the frame is detached');
+    assert.ok(before - process.memoryUsage().arrayBuffers >= data.length, 'and its memory freed');
+    event.release();
+  });
+
   it('paces garbage collection to the bytes agents send', async () => {
     const collected: unknown[] = [];
     const pacer = new GarbagePacer(4 * 1024 * 1024, (options) => collected.push(options));
