@@ -5,13 +5,19 @@
  * unless the process has an IPC channel to its parent.
  *
  * The parent sends `{ type: 'mark' }` to start a window and `{ type: 'read' }`
- * to end it; the answer is one `ProbeFigures` message. The probe costs the
- * daemon two 1 ms timers (the loop probe and `monitorEventLoopDelay`) while a
- * window is open, and nothing otherwise; closing a window runs two full
- * garbage collections (measure.ts exposes `gc`) to read what is live.
+ * to end it; the answer is one `ProbeFigures` message. `{ type: 'mark',
+ * settle: true }` first runs two full garbage collections, so the window
+ * starts from what is live and its peak RSS is measured from there, and
+ * answers `{ type: 'marked' }` once the window is open. The
+ * probe costs the daemon two 1 ms timers (the loop probe and
+ * `monitorEventLoopDelay`) and a 10 ms one (external memory) while a window
+ * is open, and nothing otherwise; closing a window runs two full garbage
+ * collections (measure.ts exposes `gc`) to read what is live.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import {
+  constants as perfConstants,
   monitorEventLoopDelay,
   PerformanceObserver,
   type IntervalHistogram,
@@ -29,6 +35,17 @@ export interface ProbeFigures {
   readonly cpuMs: number;
   readonly gcMs: number;
   readonly gcMaxMs: number;
+  /** Full (mark-compact) collections in the window. */
+  readonly majorGcs: number;
+  /** RSS when the window opened (after two full collections with `settle`). */
+  readonly startRss: number;
+  /** What the RSS was made of then, and after the closing collections. */
+  readonly startParts: ResidentParts;
+  readonly settledParts: ResidentParts;
+  /** The kernel's peak RSS within the window (VmHWM reset when it opened); NaN where it cannot be reset. */
+  readonly peakRss: number;
+  /** The most memory ArrayBuffers held (live or awaiting collection), sampled every 10 ms. */
+  readonly peakArrayBuffers: number;
   readonly rss: number;
   readonly heapUsed: number;
   /** After two full collections, made once the window is closed (what is live, not garbage). */
@@ -38,7 +55,41 @@ export interface ProbeFigures {
   readonly vmHwm: number;
 }
 
-export type ProbeCommand = { readonly type: 'mark' } | { readonly type: 'read' };
+/**
+ * Resident memory by kind, bytes: V8's heap (physical), the rest of the
+ * anonymous memory (malloc: buffers, SQLite's page cache, thread arenas),
+ * and file pages (mostly the database pages SQLite has mapped).
+ */
+export interface ResidentParts {
+  readonly v8: number;
+  readonly otherAnon: number;
+  readonly file: number;
+}
+
+function residentParts(): ResidentParts {
+  const v8 = getHeapStatistics().total_physical_size;
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (key: string) =>
+      Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+    return { v8, otherAnon: kb('RssAnon') - v8, file: kb('RssFile') };
+  } catch {
+    return { v8, otherAnon: Number.NaN, file: Number.NaN };
+  }
+}
+
+export type ProbeCommand =
+  { readonly type: 'mark'; readonly settle?: boolean } | { readonly type: 'read' };
+
+/** Resets VmHWM to the current RSS (Linux: `5` to clear_refs); false when the kernel refuses. */
+function resetVmHwm(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function vmHwm(): number {
   try {
@@ -56,22 +107,39 @@ class Window {
   private readonly cpu = process.cpuUsage();
   private gcMs = 0;
   private gcMaxMs = 0;
+  private majorGcs = 0;
   private readonly gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       this.gcMs += entry.duration;
       this.gcMaxMs = Math.max(this.gcMaxMs, entry.duration);
+      // A gc entry's detail says which collection it was (@types/node leaves it out).
+      const { detail } = entry as { detail?: { kind?: number } };
+      if (detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.majorGcs++;
     }
   });
+  private readonly startRss: number;
+  private readonly startParts: ResidentParts;
+  private readonly hwmReset: boolean;
+  private peakArrayBuffers = 0;
+  private readonly external: NodeJS.Timeout;
 
-  constructor() {
+  constructor(settle: boolean) {
+    this.startRss = settle ? settledMemory().rss : process.memoryUsage.rss();
+    this.startParts = residentParts();
+    this.hwmReset = resetVmHwm();
+    this.external = setInterval(() => {
+      this.peakArrayBuffers = Math.max(this.peakArrayBuffers, process.memoryUsage().arrayBuffers);
+    }, 10);
     this.eld.enable();
     this.gc.observe({ entryTypes: ['gc'] });
   }
 
   close(): ProbeFigures {
     const loop = this.loop.stop();
+    clearInterval(this.external);
     this.eld.disable();
     this.gc.disconnect();
+    const peakRss = this.hwmReset ? vmHwm() : Number.NaN;
     const cpu = process.cpuUsage(this.cpu);
     const memory = process.memoryUsage();
     const settled = settledMemory();
@@ -84,6 +152,12 @@ class Window {
       cpuMs: (cpu.user + cpu.system) / 1000,
       gcMs: this.gcMs,
       gcMaxMs: this.gcMaxMs,
+      majorGcs: this.majorGcs,
+      startRss: this.startRss,
+      startParts: this.startParts,
+      settledParts: residentParts(),
+      peakRss,
+      peakArrayBuffers: this.peakArrayBuffers,
       rss: memory.rss,
       heapUsed: memory.heapUsed,
       settledRss: settled.rss,
@@ -98,9 +172,11 @@ if (typeof process.send === 'function') {
   process.on('message', (command: ProbeCommand) => {
     if (command.type === 'mark') {
       open?.close();
-      open = new Window();
+      open = new Window(command.settle === true);
+      // A settled window starts after the collections: the parent waits for it.
+      if (command.settle === true) process.send?.({ type: 'marked' });
     } else if (command.type === 'read') {
-      const window = open ?? new Window();
+      const window = open ?? new Window(false);
       open = undefined;
       process.send?.(window.close());
     }

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { ProbeFigures } from './daemon-probe.js';
+import type { ProbeCommand, ProbeFigures } from './daemon-probe.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const APSISCTL = join(REPO_ROOT, 'dist', 'src', 'cli', 'apsisctl.js');
@@ -58,7 +58,8 @@ export class Daemon {
       [
         `job_dir: ${JSON.stringify(options.jobDir)}`,
         `database: ${JSON.stringify(options.dbPath)}`,
-        'procstar: {agent: {enable: false}}',
+        // The bench's own `procstar` section, if any, replaces this one.
+        /^procstar:/m.test(options.config ?? '') ? '' : 'procstar: {agent: {enable: false}}',
         `api: {host: 127.0.0.1, port: ${port}}`,
         options.config ?? '',
       ].join('\n'),
@@ -106,7 +107,28 @@ export class Daemon {
 
   /** Opens a measurement window in the daemon. */
   mark(): void {
-    this.child.send({ type: 'mark' });
+    this.send({ type: 'mark' });
+  }
+
+  /**
+   * Opens a window after two full garbage collections in the daemon, so its
+   * peak RSS is measured from what is live; resolves once it is open.
+   */
+  markSettled(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const exited = () =>
+        reject(new Error(`daemon exited; log: ${this.logPath}\n${tail(this.logPath)}`));
+      this.child.once('exit', exited);
+      this.child.once('message', () => {
+        this.child.off('exit', exited);
+        resolve();
+      });
+      this.send({ type: 'mark', settle: true });
+    });
+  }
+
+  private send(command: ProbeCommand): void {
+    this.child.send(command);
   }
 
   /** Closes the window and returns its figures (rejects if the daemon exits first). */
@@ -120,7 +142,7 @@ export class Daemon {
         this.child.off('exit', exited);
         resolve(message as ProbeFigures);
       });
-      this.child.send({ type: 'read' });
+      this.send({ type: 'read' });
     });
   }
 
