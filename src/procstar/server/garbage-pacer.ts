@@ -25,20 +25,22 @@ export function v8Collect(): Collect {
   return exposed;
 }
 
-/** Frames received between two collections by default: one output fetch. */
+/** Frames received between two collections by default: four output pieces. */
 export const DEFAULT_COLLECT_EVERY_BYTES = 1024 * 1024;
 
 /**
- * Collects the young generation after every few megabytes of frames an
- * agent sent. A frame's bytes (and the TLS records it arrived in, and its
- * compressed copy) live outside the V8 heap, and are freed only when the
- * collector finds their small Buffer objects dead. V8 collects on its own
- * when the heap fills with objects, or when memory outside it has grown by
- * 64 MB: a run streaming its output allocates hardly any objects, so tens of
- * megabytes of dead frames piled up between collections, and the daemon's
- * RSS rose by that much for the rest of its life (malloc keeps what it
- * reached). A scavenge every 4 MiB costs about a millisecond and keeps what
- * waits to be freed at a few megabytes, whatever the size of the output.
+ * Collects the young generation after every megabyte or so of frames the
+ * agents sent. Output frames and their compressed copies are freed by hand
+ * once stored (memory/release.ts), but the socket reads a frame arrived in
+ * and the compressor's output pieces live outside the V8 heap too, and are
+ * freed only when the collector finds their small Buffer objects dead. V8
+ * collects on its own when the heap fills with objects, or when memory
+ * outside it has grown by 64 MB: a run streaming its output allocates hardly
+ * any objects, so tens of megabytes of dead buffers piled up between
+ * collections, and the daemon's RSS rose by that much for the rest of its
+ * life (malloc keeps what it reached). A scavenge every MiB costs about a
+ * millisecond and keeps what waits to be freed at a megabyte or two,
+ * whatever the size of the output.
  */
 export class GarbagePacer {
   private pending = 0;
