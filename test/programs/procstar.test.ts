@@ -208,6 +208,44 @@ describe('procstar program driver', () => {
     await t.stop();
   });
 
+  it('asks for no more output while commits are held (a VACUUM), and goes on once they are released', async () => {
+    const { url, t } = await setup(SHELL_JOB, { outputChunkBytes: 1024 });
+    const agent = await FakeAgent.register(url);
+    const runId = await t.submit('job', { name: 'held' });
+    const procId = await startRunning(t, agent, runId);
+    const data = Buffer.from('0123456789'.repeat(300));
+    const release = t.store.holdCommits();
+    agent.send({
+      type: 'ProcResult',
+      proc_id: procId,
+      res: result('terminated', {
+        fds: { stdout: { type: 'detached', length: data.length, encoding: 'base64' } },
+      }),
+    });
+    const first = await agent.nextOf('ProcFdDataRequest');
+    assert.deepEqual([first.start, first.stop], [0, 1024]);
+    agent.send({
+      type: 'ProcFdData',
+      proc_id: procId,
+      fd: 'stdout',
+      start: 0,
+      stop: 1024,
+      encoding: null,
+      data: data.subarray(0, 1024),
+    });
+    // The piece waits, uncommitted, and so does the rest of the output: on the agent's disk.
+    await assert.rejects(agent.nextOf('ProcFdDataRequest', 300), /no ProcFdDataRequest/);
+    const served = serveOutputAndDelete(agent, procId, data);
+    release();
+    await until(t, () => t.run(runId).state === 'success', 'success');
+    assert.deepEqual(await served, [
+      [1024, 2048],
+      [2048, data.length],
+    ]);
+    assert.equal(t.store.getOutput(runId, 'output')?.data.toString(), data.toString());
+    await t.stop();
+  });
+
   it('ends in failure with the exit code or the signal', async () => {
     const { url, t } = await setup();
     const agent = await FakeAgent.register(url);
