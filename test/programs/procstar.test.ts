@@ -91,6 +91,17 @@ async function startRunning(t: TestRuntime, agent: FakeAgent, runId: string): Pr
   return procId;
 }
 
+/** Reports the process ended, its output of `length` bytes kept on the agent. */
+function endWithOutput(agent: FakeAgent, procId: string, length: number): void {
+  agent.send({
+    type: 'ProcResult',
+    proc_id: procId,
+    res: result('terminated', {
+      fds: { stdout: { type: 'detached', length, encoding: 'base64' } },
+    }),
+  });
+}
+
 /** Answers output requests from `data` and the delete, as an agent does. */
 async function serveOutputAndDelete(agent: FakeAgent, procId: string, data: Buffer) {
   const requests: [number, number][] = [];
@@ -156,13 +167,7 @@ describe('procstar program driver', () => {
     const data = Buffer.alloc(2.5 * 1024 * 1024);
     for (let i = 0; i < data.length; i++) data[i] = i % 251;
     const served = serveOutputAndDelete(agent, procId, data);
-    agent.send({
-      type: 'ProcResult',
-      proc_id: procId,
-      res: result('terminated', {
-        fds: { stdout: { type: 'detached', length: data.length, encoding: 'base64' } },
-      }),
-    });
+    endWithOutput(agent, procId, data.length);
     await until(t, () => t.run(runId).state === 'success', 'success');
     assert.deepEqual(await served, [
       [0, 1048576],
@@ -190,13 +195,7 @@ describe('procstar program driver', () => {
     const procId = await startRunning(t, agent, runId);
     const data = randomBytes(600 * 1024);
     const served = serveOutputAndDelete(agent, procId, data);
-    agent.send({
-      type: 'ProcResult',
-      proc_id: procId,
-      res: result('terminated', {
-        fds: { stdout: { type: 'detached', length: data.length, encoding: 'base64' } },
-      }),
-    });
+    endWithOutput(agent, procId, data.length);
     await until(t, () => t.run(runId).state === 'success', 'success');
     assert.deepEqual(await served, [
       [0, 262144],
@@ -215,13 +214,7 @@ describe('procstar program driver', () => {
     const procId = await startRunning(t, agent, runId);
     const data = Buffer.from('0123456789'.repeat(300));
     const release = t.store.holdCommits();
-    agent.send({
-      type: 'ProcResult',
-      proc_id: procId,
-      res: result('terminated', {
-        fds: { stdout: { type: 'detached', length: data.length, encoding: 'base64' } },
-      }),
-    });
+    endWithOutput(agent, procId, data.length);
     const first = await agent.nextOf('ProcFdDataRequest');
     assert.deepEqual([first.start, first.stop], [0, 1024]);
     agent.send({

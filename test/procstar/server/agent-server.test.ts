@@ -7,6 +7,19 @@ import { eventually, FakeAgent, startTestServer } from '../../support/fake-agent
 
 const SPEC = { argv: ['/usr/bin/true'] };
 
+/** Sends `data` as the stdout bytes of `procId` from `start`. */
+function sendFdData(agent: FakeAgent, procId: string, start: number, data: Buffer): void {
+  agent.send({
+    type: 'ProcFdData',
+    proc_id: procId,
+    fd: 'stdout',
+    start,
+    stop: start + data.length,
+    encoding: null,
+    data,
+  });
+}
+
 describe('agent server', () => {
   it('answers Register with Registered first and lists the agent in its group', async () => {
     const { server, url } = await startTestServer();
@@ -88,15 +101,7 @@ describe('agent server', () => {
       start: 0,
       stop: 5,
     });
-    agent.send({
-      type: 'ProcFdData',
-      proc_id: 'p1',
-      fd: 'stdout',
-      start: 0,
-      stop: 5,
-      encoding: null,
-      data: Buffer.from('hello'),
-    });
+    sendFdData(agent, 'p1', 0, Buffer.from('hello'));
     agent.send({
       type: 'RequestError',
       msg: { type: 'ProcSignalRequest', proc_id: 'p1', signum: 15 },
@@ -242,15 +247,7 @@ describe('agent server', () => {
     const handle = await server.startProc('default', 'p1', SPEC, 0);
     await agent.nextOf('ProcStartRequest');
     const data = Buffer.alloc(64 * 1024 * 1024, 0x61);
-    agent.send({
-      type: 'ProcFdData',
-      proc_id: 'p1',
-      fd: 'stdout',
-      start: 0,
-      stop: data.length,
-      encoding: null,
-      data,
-    });
+    sendFdData(agent, 'p1', 0, data);
     const event = await handle.channel.next(20_000);
     assert.ok(event !== TIMED_OUT && event.type === 'fd-data');
     assert.equal(event.data.byteLength, data.length);
@@ -262,15 +259,7 @@ describe('agent server', () => {
     const handle = await server.startProc('default', 'p1', SPEC, 0);
     await agent.nextOf('ProcStartRequest');
     const data = Buffer.alloc(1024 * 1024, 0x62);
-    agent.send({
-      type: 'ProcFdData',
-      proc_id: 'p1',
-      fd: 'stdout',
-      start: 0,
-      stop: data.length,
-      encoding: null,
-      data,
-    });
+    sendFdData(agent, 'p1', 0, data);
     const event = await handle.channel.next(20_000);
     assert.ok(event !== TIMED_OUT && event.type === 'fd-data');
     // Held through awaits as a program holds it while it stores the chunk.
@@ -292,15 +281,7 @@ describe('agent server', () => {
     await agent.nextOf('ProcStartRequest');
     const data = Buffer.alloc(1024 * 1024, 0x61);
     for (let start = 0; start < 8 * data.length; start += data.length) {
-      agent.send({
-        type: 'ProcFdData',
-        proc_id: 'p1',
-        fd: 'stdout',
-        start,
-        stop: start + data.length,
-        encoding: null,
-        data,
-      });
+      sendFdData(agent, 'p1', start, data);
       const event = await handle.channel.next(20_000);
       assert.ok(event !== TIMED_OUT && event.type === 'fd-data');
     }
