@@ -31,6 +31,7 @@ import {
   ms,
   option,
   printTable,
+  procStatusBytes,
 } from './support/measure.js';
 
 const JOB_ID = 'bench/output';
@@ -103,15 +104,6 @@ function agentPid(dbDir: string): number {
   return pid;
 }
 
-function rssOf(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
 interface SizeFigures {
   size: number;
   state: string;
@@ -124,9 +116,12 @@ interface SizeFigures {
 
 async function measure(daemon: Daemon, agent: number, size: number): Promise<SizeFigures> {
   await daemon.markSettled();
-  const agentBefore = rssOf(agent);
+  const agentBefore = procStatusBytes(agent, 'VmRSS');
   let agentPeak = agentBefore;
-  const agentProbe = setInterval(() => (agentPeak = Math.max(agentPeak, rssOf(agent))), 50);
+  const agentProbe = setInterval(
+    () => (agentPeak = Math.max(agentPeak, procStatusBytes(agent, 'VmRSS'))),
+    50,
+  );
   try {
     const { runId, run } = await runOutput(daemon, size);
     const probe = await daemon.read();

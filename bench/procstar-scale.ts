@@ -32,7 +32,7 @@
  * the last log line of the first is shown).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { parseJobFile, type Job } from '../src/jobs/index.js';
@@ -51,6 +51,8 @@ import {
   option,
   percentile,
   printTable,
+  procStatusBytes,
+  resetPeakRss,
   settledMemory,
   tempDatabase,
   type LoopFigures,
@@ -103,30 +105,6 @@ function benchLogger(): Logger & { problems: number } {
 /** Resolves at wall time `at` (ms). */
 function until(at: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-}
-
-/** A field of /proc/PID/status in bytes (kB there), or 0 once the process is gone. */
-function procStatusBytes(pid: number | 'self', key: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Resets this process's VmHWM to its current RSS (Linux: `5` to clear_refs),
- * so the peak read after a phase is that phase's, not the calibration's.
- * False when the kernel refuses.
- */
-function resetPeakRss(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const CLOCK_TICKS_PER_S = 100;

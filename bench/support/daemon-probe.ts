@@ -14,7 +14,6 @@
  * is open, and nothing otherwise; closing a window runs two full garbage
  * collections (measure.ts exposes `gc`) to read what is live.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import {
   constants as perfConstants,
@@ -22,7 +21,14 @@ import {
   PerformanceObserver,
   type IntervalHistogram,
 } from 'node:perf_hooks';
-import { loopProbe, settledMemory, type LoopFigures, type LoopProbe } from './measure.js';
+import {
+  loopProbe,
+  procStatusBytes,
+  resetPeakRss,
+  settledMemory,
+  type LoopFigures,
+  type LoopProbe,
+} from './measure.js';
 
 export interface ProbeFigures {
   readonly type: 'figures';
@@ -68,38 +74,15 @@ export interface ResidentParts {
 
 function residentParts(): ResidentParts {
   const v8 = getHeapStatistics().total_physical_size;
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const kb = (key: string) =>
-      Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
-    return { v8, otherAnon: kb('RssAnon') - v8, file: kb('RssFile') };
-  } catch {
-    return { v8, otherAnon: Number.NaN, file: Number.NaN };
-  }
+  return {
+    v8,
+    otherAnon: procStatusBytes('self', 'RssAnon', Number.NaN) - v8,
+    file: procStatusBytes('self', 'RssFile', Number.NaN),
+  };
 }
 
 export type ProbeCommand =
   { readonly type: 'mark'; readonly settle?: boolean } | { readonly type: 'read' };
-
-/** Resets VmHWM to the current RSS (Linux: `5` to clear_refs); false when the kernel refuses. */
-function resetVmHwm(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function vmHwm(): number {
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8');
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    // Not Linux: no kernel peak to read.
-    return Number.NaN;
-  }
-}
 
 class Window {
   private readonly loop: LoopProbe = loopProbe();
@@ -126,7 +109,7 @@ class Window {
   constructor(settle: boolean) {
     this.startRss = settle ? settledMemory().rss : process.memoryUsage.rss();
     this.startParts = residentParts();
-    this.hwmReset = resetVmHwm();
+    this.hwmReset = resetPeakRss();
     this.external = setInterval(() => {
       this.peakArrayBuffers = Math.max(this.peakArrayBuffers, process.memoryUsage().arrayBuffers);
     }, 10);
@@ -139,7 +122,7 @@ class Window {
     clearInterval(this.external);
     this.eld.disable();
     this.gc.disconnect();
-    const peakRss = this.hwmReset ? vmHwm() : Number.NaN;
+    const peakRss = this.hwmReset ? procStatusBytes('self', 'VmHWM', Number.NaN) : Number.NaN;
     const cpu = process.cpuUsage(this.cpu);
     const memory = process.memoryUsage();
     const settled = settledMemory();
@@ -162,7 +145,8 @@ class Window {
       heapUsed: memory.heapUsed,
       settledRss: settled.rss,
       settledHeapUsed: settled.heapUsed,
-      vmHwm: vmHwm(),
+      // Not Linux: no kernel peak to read.
+      vmHwm: procStatusBytes('self', 'VmHWM', Number.NaN),
     };
   }
 }

@@ -6,7 +6,7 @@
  * Benchmarks print figures; they assert nothing.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -296,4 +296,34 @@ export function loopProbe(): LoopProbe {
  */
 export function refTimers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+}
+
+/**
+ * A field of /proc/PID/status in bytes (kB there); `missing` when it cannot
+ * be read (the process is gone, or this is not Linux).
+ */
+export function procStatusBytes(
+  pid: number | 'self',
+  key: 'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile',
+  missing = 0,
+): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return missing;
+  }
+}
+
+/**
+ * Resets this process's VmHWM to its current RSS (Linux: `5` to clear_refs),
+ * so a peak read later is the peak since now. False when the kernel refuses.
+ */
+export function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -62,9 +62,9 @@ export interface RunStore {
    * Appends `data` at `offset` to an output kept in chunks (created by the
    * first append; a whole output put before is replaced). The chunk is
    * compressed off the event loop; the promise resolves once its write is
-   * queued, and the write holds no reference to `data` (the caller may free
-   * it once `committed()`). Appends to one output must be made one after
-   * another.
+   * queued. A chunk that does not compress is written from `data` itself, so
+   * the caller may free `data` only once `committed()`; nothing keeps it
+   * after that. Appends to one output must be made one after another.
    */
   appendOutput(
     runId: string,
